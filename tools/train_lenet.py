@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Train the shipped reference model: a LeNet-style CNN on Fashion-MNIST.
+
+Uses Debian's python3-torch and the IDX files of Debian's dataset-fashion-mnist.
+Inputs are raw pixels / 255 (no mean/std normalisation), so the accelerator's first
+layer takes the 8-bit pixels as they are (SPEC section 8).
+
+Writes, next to --out (default data/lenet_fmnist.onnx):
+  lenet_fmnist.onnx                 the model (opset 13, batch dimension dynamic)
+  lenet_fmnist.predictions.txt      PyTorch's top-1 prediction for each of the 10,000 test images
+  lenet_fmnist.json                 float accuracy, epochs, seed, architecture
+Run: /usr/bin/python3 tools/train_lenet.py [--epochs 12] [--seed 1]
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic, = struct.unpack(">I", raw[:4])
+    ndim = magic & 0xFF
+    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 128), nn.ReLU(),
+        nn.Linear(128, 10))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "data", "lenet_fmnist.onnx"))
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+
+    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
+    xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+
+    model = lenet()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(args.seed)
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(xtr), generator=gen)
+        for i in range(0, len(xtr), 128):
+            idx = perm[i:i + 128]
+            opt.zero_grad()
+            loss = loss_fn(model(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+        sched.step()
+        model.eval()
+        with torch.no_grad():
+            pred = model(xte).argmax(1)
+        acc = (pred == yte).float().mean().item()
+        print(f"epoch {epoch + 1}/{args.epochs} loss {loss.item():.4f} test top-1 {acc:.4f}", flush=True)
+
+    model.eval()
+    with torch.no_grad():
+        pred = model(xte).argmax(1).numpy()
+    acc = float((pred == yte.numpy()).mean())
+    out = os.path.abspath(args.out)
+    stem = out[:-len(".onnx")]
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    with open(stem + ".predictions.txt", "w") as f:
+        f.write("\n".join(str(int(p)) for p in pred) + "\n")
+    with open(stem + ".json", "w") as f:
+        json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": args.epochs,
+                   "seed": args.seed, "torch": torch.__version__,
+                   "architecture": "conv5x5(1->8,pad2) relu maxpool2 conv5x5(8->16) relu maxpool2 "
+                                   "flatten fc(400->128) relu fc(128->10)",
+                   "input": "pixels / 255, no normalisation"}, f, indent=2)
+        f.write("\n")
+    print(f"wrote {out}: float top-1 {acc:.4f}")
+
+
+if __name__ == "__main__":
+    main()
