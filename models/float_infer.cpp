@@ -41,7 +41,7 @@ std::vector<float> conv(const Op& op, const std::vector<float>& in) {
 
 std::vector<float> dense(const Op& op, const std::vector<float>& in) {
   const int64_t outs = op.weight_shape[0], ins = op.weight_shape[1];
-  std::vector<float> out(size_t(outs));
+  std::vector<float> out(static_cast<size_t>(outs));
   for (int64_t o = 0; o < outs; ++o) {
     double sum = op.bias[size_t(o)];
     for (int64_t i = 0; i < ins; ++i) sum += double(op.weight[size_t(o * ins + i)]) * in[size_t(i)];

@@ -36,22 +36,34 @@ uint32_t lfsr_seed(uint64_t config_seed, int lane, int n) {
   return static_cast<uint32_t>(z % ((1u << n) - 1)) + 1;
 }
 
-LfsrCounter::LfsrCounter(int stream_bits, uint32_t seed) : n_(stream_bits), period_((1u << stream_bits) - 1) {
-  if (stream_bits < 2 || stream_bits > 12) throw std::invalid_argument("lfsr SNG supports N = 2..12");
-  state_at_.resize(period_);
-  uint32_t s = seed;
-  for (uint32_t i = 0; i < period_; ++i, s = lfsr_next(s, n_)) state_at_[i] = s;
-  const uint32_t values = 1u << n_;
+LfsrTable::LfsrTable(int stream_bits) : period_((1u << stream_bits) - 1) {
+  if (stream_bits < 2 || stream_bits > 12) throw std::invalid_argument("the lfsr SNG supports N = 2..12");
+  std::vector<uint32_t> state_at(period_);
+  phase_of_.assign(period_ + 1, 0);
+  uint32_t s = 1;
+  for (uint32_t i = 0; i < period_; ++i, s = lfsr_next(s, stream_bits)) {
+    state_at[i] = s;
+    phase_of_[s] = i;
+  }
+  const uint32_t values = 1u << stream_bits;
   prefix_.assign(static_cast<size_t>(values) * (period_ + 1), 0);
   for (uint32_t a = 0; a < values; ++a) {
     uint16_t* row = &prefix_[static_cast<size_t>(a) * (period_ + 1)];
-    for (uint32_t i = 0; i < period_; ++i) row[i + 1] = static_cast<uint16_t>(row[i] + lfsr_bit(a, state_at_[i]));
+    for (uint32_t i = 0; i < period_; ++i) row[i + 1] = static_cast<uint16_t>(row[i] + lfsr_bit(a, state_at[i]));
   }
 }
 
-uint32_t LfsrCounter::count(uint32_t a, uint64_t nbits) const {
+uint32_t LfsrTable::count(uint32_t a, uint64_t nbits, uint32_t phase) const {
   const uint16_t* row = &prefix_[static_cast<size_t>(a) * (period_ + 1)];
-  return static_cast<uint32_t>((nbits / period_) * row[period_] + row[nbits % period_]);
+  const uint64_t full = nbits / period_;
+  const uint32_t rest = static_cast<uint32_t>(nbits % period_);
+  uint64_t ones = full * row[period_];
+  if (phase + rest <= period_) {
+    ones += row[phase + rest] - row[phase];
+  } else {
+    ones += row[period_] - row[phase] + row[phase + rest - period_];
+  }
+  return static_cast<uint32_t>(ones);
 }
 
 TermBits log_term(int v, int word_bits, int stream_bits) {

@@ -27,17 +27,19 @@ uint32_t lfsr_seed(uint64_t config_seed, int lane, int stream_bits);
 // seed with every term, like the LD counter.
 inline int lfsr_bit(uint32_t a, uint32_t state) { return a > state - 1 ? 1 : 0; }
 
-// Closed-form ones count of a lane's LFSR stream: prefix sums along the LFSR cycle.
-class LfsrCounter {
+// Closed-form ones counts of LFSR streams: prefix sums along the one LFSR cycle that all lanes
+// share; a lane's seed is a phase on that cycle.
+class LfsrTable {
  public:
-  LfsrCounter(int stream_bits, uint32_t seed);
-  uint32_t count(uint32_t a, uint64_t nbits) const;
+  explicit LfsrTable(int stream_bits);  // N = 2..12
+  uint32_t phase_of(uint32_t seed) const { return phase_of_[seed]; }
+  // Ones of activation a among the first nbits bits of the stream that starts at `phase`.
+  uint32_t count(uint32_t a, uint64_t nbits, uint32_t phase) const;
 
  private:
-  int n_;
   uint32_t period_;
-  std::vector<uint32_t> state_at_;       // state at position i of the cycle starting at the seed
-  std::vector<uint16_t> prefix_;         // prefix_[a * (period+1) + i] = ones of a in the first i states
+  std::vector<uint32_t> phase_of_;  // state -> position on the cycle that starts at state 1
+  std::vector<uint16_t> prefix_;    // prefix_[a * (period+1) + i]: ones of a in the first i states
 };
 
 // Signed A-bit saturating accumulation; sets *saturated when the result was clipped.

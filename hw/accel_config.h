@@ -1,0 +1,44 @@
+// Configuration of one accelerator instance (SPEC 5, 6): one plain struct, validated once.
+#pragma once
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "models/format.h"
+#include "models/sc_layer.h"
+
+namespace slq::hw {
+
+enum class SimMode { per_cycle, fast };
+const char* to_string(SimMode m);
+
+struct StallSources {            // testbench back-pressure (MatchLib's Pacer), off by default
+  double memory_probability = 0; // chance a memory read is answered late
+  int memory_max_extra_cycles = 3;
+  double fifo_probability = 0;   // chance the FIFO's output is held back for a cycle
+  uint64_t seed = 1;
+  bool any() const { return memory_probability > 0 || fifo_probability > 0; }
+};
+
+struct TraceOptions {
+  bool enabled = false;
+  std::vector<int> lanes{0};      // lanes whose accumulators are traced
+  uint64_t window_from = 0;       // global cycles [from, to] that are traced
+  uint64_t window_to = UINT64_MAX;
+};
+
+struct AccelConfig {
+  ArrayParams array;              // P lanes, B bits/cycle, A-bit counters, N, SNG
+  int fields_per_cycle = 1;       // decoder throughput (fields per cycle)
+  int fifo_depth = 2;             // term FIFO entries
+  uint64_t period_ps = 1000;      // clock period in ps (1 GHz)
+  SimMode mode = SimMode::fast;
+  StallSources stalls;
+  TraceOptions trace;
+  void validate(const std::string& where = "config") const;
+  bool operator==(const AccelConfig& o) const;
+};
+std::ostream& operator<<(std::ostream& os, const AccelConfig& c);
+
+}  // namespace slq::hw

@@ -1,0 +1,47 @@
+// The accelerator top (SPEC 6):
+//
+//   WeightMemory --words--> StreamDecoder --terms--> TermFifo --> Controller --> MacArray
+//     (1 read/cycle,          (2W-bit buffer,          (depth 2)    (down-counter)  (P lanes: SNG +
+//      1-cycle latency)        fields_per_cycle)                                     A-bit counters)
+//                                                                        |
+//                                                                   OutputStage (double-buffered)
+//
+// start() begins a pass in the current cycle; done_event() fires when its last row is handed off.
+#pragma once
+#include <systemc>
+
+#include "hw/array/controller.h"
+#include "hw/array/mac_array.h"
+#include "hw/decoder/stream_decoder.h"
+#include "hw/fifo/term_fifo.h"
+#include "hw/memory/weight_memory.h"
+#include "hw/output/output_stage.h"
+#include "hw/pass_context.h"
+
+namespace slq::hw {
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  Accelerator(sc_core::sc_module_name name, const AccelConfig& config);
+  // Begins a pass now (call from a process at a cycle boundary). The job's vectors must outlive it.
+  void start(const PassJob& job);
+  const sc_core::sc_event& done_event() const { return controller_.done_event(); }
+  // After done_event: acc[row * lanes + lane] and the pass's statistics.
+  const std::vector<int64_t>& result() const { return output_.result(); }
+  PassStats stats() const;
+  // Adds the pipeline's signals to a trace file (before the first sc_start).
+  void trace(sc_core::sc_trace_file* tf) const;
+  const AccelConfig& config() const { return config_; }
+
+ private:
+  AccelConfig config_;
+  PassContext ctx_;
+  WeightMemory memory_;
+  TermFifo fifo_;
+  StreamDecoder decoder_;
+  MacArray array_;
+  OutputStage output_;
+  Controller controller_;
+};
+
+}  // namespace slq::hw

@@ -1,0 +1,111 @@
+#include "hw/array/controller.h"
+
+namespace slq::hw {
+
+Controller::Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, StreamDecoder& decoder,
+                       MacArray& array, OutputStage& output)
+    : sc_module(name), ctx_(ctx), fifo_(fifo), decoder_(decoder), array_(array), output_(output),
+      pacer_rng_(ctx.config->stalls.seed * 2 + 2) {
+  SC_METHOD(tick);
+  sensitive << ctx_.start_event;
+  dont_initialize();
+}
+
+void Controller::begin_pass() {
+  remaining_ = 0;
+  row_ = -1;
+  finished_ = false;
+  stats_ = PassStats{};
+}
+
+void Controller::tick() {
+  if (finished_) return;
+  const uint64_t cycle = ctx_.cycle();
+  const bool tracing = ctx_.tracing_now();
+  if (remaining_ > 0) {  // per-cycle view: the current term goes on
+    array_.step_cycle();
+    if (--remaining_ == 0) array_.end_term();
+    if (tracing) {
+      t_down_counter_.write(remaining_);
+      array_.update_trace();
+    }
+    next_trigger(ctx_.period);
+    return;
+  }
+  // The array is free this cycle.
+  const double hold_p = ctx_.config->stalls.fifo_probability;
+  const bool held = hold_p > 0 && fifo_.num_available() > 0 &&
+                    std::uniform_real_distribution<double>(0, 1)(pacer_rng_) < hold_p;
+  TermToken token;
+  if (!held && fifo_.nb_read(token)) {
+    start_term(token.term);
+    if (tracing) {
+      t_busy_.write(true);
+      t_stall_.write(0);
+      t_row_.write(row_);
+      t_weight_.write(token.term.weight);
+      t_down_counter_.write(remaining_);
+      array_.update_trace();
+    }
+    return;
+  }
+  if (!held && decoder_.done.read()) {  // nothing left: the last row goes out, the pass ends
+    if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
+    stats_.cycles = cycle + 1;
+    finished_ = true;
+    if (tracing) t_busy_.write(false);
+    done_event_.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  StallCause cause = StallCause::none;
+  if (cycle >= kFillCycles) {
+    if (held) {
+      cause = StallCause::fifo;
+      ++stats_.stall_fifo;
+    } else if (decoder_.status.read() == static_cast<uint8_t>(DecoderStatus::starved)) {
+      cause = StallCause::memory;
+      ++stats_.stall_memory;
+    } else {
+      cause = StallCause::decoder;
+      ++stats_.stall_decoder;
+    }
+  }
+  if (tracing) {
+    t_busy_.write(false);
+    t_stall_.write(static_cast<int>(cause));
+  }
+  next_trigger(ctx_.period);
+}
+
+void Controller::start_term(const Term& term) {
+  const int64_t row = term.weight / static_cast<uint32_t>(ctx_.job.cols);
+  if (row != row_) {  // the previous row is complete: hand it off (double-buffered, no cycle lost)
+    if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
+    array_.clear();
+    row_ = row;
+  }
+  const uint64_t cycles = term_cycles(term.nbits, ctx_.config->array.bits_per_cycle);
+  stats_.busy_cycles += cycles;
+  stats_.lane_busy_cycles += cycles * static_cast<uint64_t>(ctx_.job.active_lanes);
+  if (ctx_.config->mode == SimMode::fast) {
+    array_.apply_term(term);
+    next_trigger(static_cast<double>(cycles) * ctx_.period);
+    return;
+  }
+  array_.begin_term(term);
+  array_.step_cycle();
+  remaining_ = cycles - 1;
+  if (remaining_ == 0) array_.end_term();
+  next_trigger(ctx_.period);
+}
+
+void Controller::trace(sc_core::sc_trace_file* tf) const {
+  const std::string p = name();
+  sc_core::sc_trace(tf, t_down_counter_, p + ".down_counter");
+  sc_core::sc_trace(tf, t_busy_, p + ".busy");
+  sc_core::sc_trace(tf, t_stall_, p + ".stall_cause");
+  sc_core::sc_trace(tf, t_row_, p + ".row");
+  sc_core::sc_trace(tf, t_weight_, p + ".weight_index");
+}
+
+}  // namespace slq::hw

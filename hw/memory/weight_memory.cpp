@@ -1,0 +1,40 @@
+#include "hw/memory/weight_memory.h"
+
+namespace slq::hw {
+
+WeightMemory::WeightMemory(sc_core::sc_module_name name, PassContext& ctx)
+    : sc_module(name), request("request", 1), response("response", 2), ctx_(ctx),
+      stall_rng_(ctx.config->stalls.seed * 2 + 1) {
+  SC_METHOD(serve);
+  sensitive << request.data_written_event();
+  dont_initialize();
+}
+
+void WeightMemory::begin_pass() {
+  pending_ = false;
+  reads_ = 0;
+}
+
+void WeightMemory::serve() {
+  if (pending_) {  // a late answer falls due
+    response.nb_write(pending_word_);
+    pending_ = false;
+    return;  // back to waiting for requests
+  }
+  uint64_t address = 0;
+  if (!request.nb_read(address)) return;
+  const std::vector<uint64_t>& image = *ctx_.job.memory;
+  const uint64_t word = address < image.size() ? image[address] : 0;
+  ++reads_;
+  const StallSources& s = ctx_.config->stalls;
+  if (s.memory_probability > 0 && std::uniform_real_distribution<double>(0, 1)(stall_rng_) < s.memory_probability) {
+    const int extra = std::uniform_int_distribution<int>(1, s.memory_max_extra_cycles)(stall_rng_);
+    pending_ = true;
+    pending_word_ = word;
+    next_trigger(extra * ctx_.period);
+    return;
+  }
+  response.nb_write(word);
+}
+
+}  // namespace slq::hw

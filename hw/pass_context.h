@@ -1,0 +1,30 @@
+// What the blocks of one accelerator share during a pass: the job, its start time, the clock
+// period and the trace window. Owned by the Accelerator top.
+#pragma once
+#include <systemc>
+
+#include "hw/accel_config.h"
+#include "hw/pass.h"
+
+namespace slq::hw {
+
+// Cycles before the first term can reach the array: cycle 0 reads memory word 0, cycle 1
+// decodes its first field into the FIFO, cycle 2 is the first array cycle.
+constexpr uint64_t kFillCycles = 2;
+
+struct PassContext {
+  const AccelConfig* config = nullptr;
+  PassJob job;
+  sc_core::sc_time start;       // time of cycle 0
+  sc_core::sc_time period;
+  sc_core::sc_event start_event;
+  uint64_t cycle() const { return static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period); }
+  uint64_t global_cycle() const { return static_cast<uint64_t>(sc_core::sc_time_stamp() / period); }
+  bool tracing_now() const {
+    if (!config->trace.enabled) return false;
+    const uint64_t c = global_cycle();
+    return c >= config->trace.window_from && c <= config->trace.window_to;
+  }
+};
+
+}  // namespace slq::hw

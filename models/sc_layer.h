@@ -1,0 +1,65 @@
+// The golden model of one accelerator pass (SPEC 5, 6): the terms a weight stream yields and the
+// lanes' accumulators after all of them, with no notion of time. hw/ is held to it bit for bit.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/codec.h"
+#include "models/sc_arith.h"
+
+namespace slq {
+
+// The MAC array's parameters (SPEC 5, 6).
+struct ArrayParams {
+  int lanes = 16;          // P
+  int bits_per_cycle = 1;  // B
+  int acc_bits = 24;       // A
+  int stream_bits = 8;     // N
+  SngKind sng = SngKind::ld;
+  uint64_t seed = 1;       // LFSR seeds derive from it
+  void validate(const std::string& where = "config") const;
+};
+
+// A term in the order the decoder emits it.
+struct Term {
+  uint32_t weight = 0;  // index of its weight in the stream (row-major rows x cols)
+  int8_t sign = 1;
+  int8_t exponent = 0;  // e of a log term, 0 for linear
+  bool first = false;   // first word of its weight
+  uint32_t nbits = 0;   // stream bits counted (> 0)
+};
+// Terms of a decoded stream: zero codes and log terms with e > N yield none.
+std::vector<Term> stream_terms(const WeightWords& weights, const CodeParams& p);
+// The term (nbits may be 0: no term) of one decoded word.
+Term word_term(int32_t value, const CodeParams& p);
+
+// Per-lane stream generators of the array: counts of ones over a term's first nbits bits.
+class SngBank {
+ public:
+  explicit SngBank(const ArrayParams& a);
+  uint32_t count(int lane, uint32_t activation, uint32_t nbits) const {
+    return lfsr_ ? lfsr_->count(activation, nbits, phase_[lane]) : ld_count(activation, nbits, n_);
+  }
+  uint32_t lane_seed(int lane) const { return seed_[lane]; }
+
+ private:
+  int n_;
+  std::shared_ptr<const LfsrTable> lfsr_;
+  std::vector<uint32_t> seed_, phase_;
+};
+
+// Accumulators after one pass: acc[row * lanes + lane].
+struct PassResult {
+  int rows = 0, lanes = 0;
+  std::vector<int64_t> acc;
+  uint64_t saturations = 0;  // lane-terms whose counter clipped at least once
+  uint64_t term_cycles = 0;  // array cycles of all terms (busy cycles)
+};
+
+// acts[lane * cols + col]: activation of `lane` for column `col`; lanes beyond active_lanes are 0.
+PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const std::vector<uint32_t>& acts,
+                       const ArrayParams& a, const SngBank& sng);
+
+}  // namespace slq
