@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "models/format.h"
+#include "models/pass_stats.h"
 #include "models/sc_layer.h"
 
 namespace slq::hw {
@@ -24,20 +25,7 @@ struct PassJob {
 // Why the array sat idle in a cycle (after the pipeline fill, before the final hand-off).
 enum class StallCause : uint8_t { none = 0, decoder = 1, memory = 2, fifo = 3 };
 
-struct PassStats {
-  uint64_t cycles = 0;            // start .. last accumulator handed off, inclusive
-  uint64_t busy_cycles = 0;       // array cycles spent on terms
-  uint64_t stall_decoder = 0, stall_memory = 0, stall_fifo = 0;
-  uint64_t fields = 0, terms = 0, markers = 0, zero_codes = 0, dropped_terms = 0;  // dropped: e > N
-  uint64_t memory_reads = 0;
-  uint64_t decoder_fifo_full_cycles = 0;  // decoder held back by a full FIFO
-  uint64_t saturations = 0;
-  uint64_t lane_busy_cycles = 0;  // active lanes x busy cycles
-  uint64_t stall_cycles() const { return stall_decoder + stall_memory + stall_fifo; }
-  PassStats& operator+=(const PassStats& o);
-  bool operator==(const PassStats& o) const;
-  void print(std::ostream& os, const char* title = "pass") const;  // aligned STATS block
-};
+using slq::PassStats;
 
 // A term on its way from the decoder to the array (a models::Term with a trace overload).
 struct TermToken {

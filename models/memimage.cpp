@@ -103,7 +103,8 @@ MemoryImage read_image(const std::string& hex_path) {
   std::istringstream hex(slurp(hex_path));
   std::string line;
   const int W = p.mem_word_bits;
-  for (uint64_t line_no = 1; std::getline(hex, line); ++line_no) {
+  uint64_t line_no = 1, extra_line = 0;  // extra_line: the line of the first word beyond `words`
+  for (; std::getline(hex, line); ++line_no) {
     const auto comment = line.find("//");
     if (comment != std::string::npos) line.erase(comment);
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
@@ -126,9 +127,11 @@ MemoryImage read_image(const std::string& hex_path) {
     if (W < 64 && (value >> W) != 0)
       throw InputError(hex_path, "line " + std::to_string(line_no), "word wider than W = " + std::to_string(W) + " bits");
     image.stream.mem.push_back(value);
+    if (image.stream.mem.size() == words + 1) extra_line = line_no;
   }
+  // Too many words: point at the first extra one; too few: at the line after the last.
   if (image.stream.mem.size() != words)
-    throw InputError(hex_path, "line " + std::to_string(image.stream.mem.size() + 1),
+    throw InputError(hex_path, "line " + std::to_string(extra_line ? extra_line : line_no),
                      "image has " + std::to_string(image.stream.mem.size()) + " words, sidecar says " +
                          std::to_string(words));
   return image;

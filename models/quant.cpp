@@ -27,7 +27,7 @@ int log_round_exponent(double magnitude, Rounding rounding) {
 }
 
 int int_log_round(int64_t r) {
-  uint64_t a = static_cast<uint64_t>(r < 0 ? -r : r);
+  const uint64_t a = r < 0 ? 0 - static_cast<uint64_t>(r) : static_cast<uint64_t>(r);  // no overflow at INT64_MIN
   int k = 63 - __builtin_clzll(a);
   // a^2 >= 2^(2k+1)  <=>  a >= 2^k * sqrt(2); compare in 128 bits to stay exact.
   unsigned __int128 sq = static_cast<unsigned __int128>(a) * a;
@@ -87,7 +87,9 @@ int linear_quantize(double w, double step, int stream_bits) {
 
 int scale_exponent(double max_abs) {
   if (!(max_abs > 0.0)) return 0;
-  return static_cast<int>(std::lround(std::log2(max_abs))) + 1;
+  // round(log2 max) in the log domain, decided exactly: std::log2 rounds to k + 0.5 for doubles
+  // just below 2^(k+0.5), which made the largest weight code 2 instead of 1.
+  return 1 - log_round_exponent(max_abs, Rounding::log);
 }
 
 }  // namespace slq

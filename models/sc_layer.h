@@ -40,7 +40,11 @@ class SngBank {
  public:
   explicit SngBank(const ArrayParams& a);
   uint32_t count(int lane, uint32_t activation, uint32_t nbits) const {
-    return lfsr_ ? lfsr_->count(activation, nbits, phase_[lane]) : ld_count(activation, nbits, n_);
+    if (lfsr_) return lfsr_->count(activation, nbits, phase_[lane]);
+    // A log term counts 2^(N-e) bits: round_half_up(a / 2^e) in closed form.
+    if ((nbits & (nbits - 1)) == 0 && nbits <= (1u << n_))
+      return static_cast<uint32_t>(round_half_up_shift(activation, n_ - __builtin_ctz(nbits)));
+    return ld_count(activation, nbits, n_);
   }
   uint32_t lane_seed(int lane) const { return seed_[lane]; }
 

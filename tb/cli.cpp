@@ -18,14 +18,6 @@
 
 #include "models/errors.h"
 
-// Debian's libsystemc.so defines main() and needs an sc_main() from every program that links
-// it, even one with its own main() like slqsim. This weak definition satisfies the linker for
-// every program that uses this file; a strong sc_main elsewhere takes precedence.
-extern "C" __attribute__((weak)) int sc_main(int, char*[]) {
-  std::fprintf(stderr, "slqsim: sc_main is not used; programs here have their own main()\n");
-  return 1;
-}
-
 namespace slq {
 
 // ---- logging ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ SC_MODULE(StreamPacker) {
   void flush();
 
   PackerConfig config_;
-  CycleClock clock_;
+  EncoderClock clock_;
   Wake waiting_for_ = Wake::edge;
   uint64_t sleep_cycle_ = 0;
   sc_core::sc_event stream_flushed_;

@@ -24,9 +24,9 @@ struct EncodedWord {
 std::ostream& operator<<(std::ostream& os, const EncodedWord& w);
 void sc_trace(sc_core::sc_trace_file* tf, const EncodedWord& w, const std::string& name);
 
-// A clock without an sc_clock: edges at multiples of `period` since time 0. Modules act on
-// edges only, and when an event wakes them between edges they re-arm for the next edge.
-struct CycleClock {
+// The encoder's and packer's clock, without an sc_clock: edges at multiples of `period` since
+// time 0. The modules act on edges only; an event that wakes them re-arms them for the next edge.
+struct EncoderClock {
   sc_core::sc_time period = sc_core::sc_time(1, sc_core::SC_NS);
   uint64_t cycle() const { return sc_core::sc_time_stamp().value() / period.value(); }
   // Delay from now to the next edge (one full period when now is an edge).
@@ -67,7 +67,7 @@ SC_MODULE(SlqEncoder) {
 
   EncoderConfig config_;
   LogQuantConfig logquant_;
-  CycleClock clock_;
+  EncoderClock clock_;
   Wake waiting_for_ = Wake::edge;
   uint64_t sleep_cycle_ = 0;  // cycle in which the module went to sleep
 

@@ -113,6 +113,19 @@ TEST(EncoderModel, RejectsLinearRounding) {
   EXPECT_THROW(make_logquant_config(p), InputError);
 }
 
+TEST(EncoderConfig, RejectsWhatTheHardwareCannotDo) {
+  // No elaboration here: the configs are validated before any module exists.
+  EXPECT_THROW((EncoderConfig{params(Format::linear, 5, 1, 0.0)}.validate()), InputError);
+  EXPECT_THROW((PackerConfig{params(Format::lq, 5, 1, 0.0)}.validate()), InputError);
+  EXPECT_THROW((PackerConfig{params(Format::tag, 5, 2, 0.0), 0}.validate()), InputError);
+  EXPECT_NO_THROW((PackerConfig{params(Format::special, 5, 2, 0.0)}.validate()));
+  // Output FIFO depth the packer needs: at W = 32 a field that fills a word and the flush of
+  // the remainder leave together (2); a 9-bit tag field (b = 8) into 1-bit words completes 9.
+  EXPECT_EQ((PackerConfig{params(Format::special, 5, 2, 0.0, 32)}.max_words_per_cycle()), 2);
+  EXPECT_EQ((PackerConfig{params(Format::tag, 8, 2, 0.0, 1)}.max_words_per_cycle()), 9);
+  EXPECT_EQ((PackerConfig{params(Format::tag, 4, 2, 0.0, 7)}.max_words_per_cycle()), 2);
+}
+
 // ---- SystemC: encoder -> packer -> memory words --------------------------------------------
 
 SC_MODULE(ValueSource) {
@@ -247,18 +260,19 @@ TEST(EncoderHw, RandomTagConfigsMatchPackStreamAndCycles) {
     Expected expected;
     std::unique_ptr<EncoderChain> chain;
   };
-  const uint64_t weights_per_stream = 700;  // three streams, the last one short
+  const uint64_t weights_per_stream = 700;  // three streams, each flushed on its own
   std::vector<Case> cases(6);
   for (size_t c = 0; c < cases.size(); ++c) {
     Case& k = cases[c];
     k.p = params(Format::tag, 2 + rng() % 7, 1 + rng() % 4, random_theta(rng), 1 + rng() % 64);
-    for (int i = 0; i < 2000; ++i) k.inputs.push_back(static_cast<int16_t>(rng()));
+    for (int i = 0; i < 2100; ++i) k.inputs.push_back(static_cast<int16_t>(rng()));
     k.inputs[0] = -32768, k.inputs[1] = 0, k.inputs[2] = 32767, k.inputs[3] = 1;
     k.expected = reference(k.inputs, k.p, weights_per_stream);
     k.chain = std::make_unique<EncoderChain>(("chain" + std::to_string(c)).c_str(), k.p, k.inputs, weights_per_stream);
   }
   const std::string vcd = ::testing::TempDir() + "slq_encoder_trace";
   sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file(vcd.c_str());
+  tf->set_time_unit(1, sc_core::SC_NS);
   cases[0].chain->encoder.trace(tf);
   sc_core::sc_start();
   sc_core::sc_close_vcd_trace_file(tf);

@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -12,8 +14,22 @@
 namespace slq {
 namespace {
 
+// One private directory per process (ctest runs tests in parallel), removed at exit.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    std::string pattern = ::testing::TempDir() + "slq_test_idx_XXXXXX";
+    path = mkdtemp(pattern.data()) ? pattern : ::testing::TempDir();
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (path != ::testing::TempDir()) std::filesystem::remove_all(path, ignored);
+  }
+};
+
 std::string make_temp_dir(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "slq_test_idx_" + name;
+  static ScratchDir scratch;
+  std::string dir = scratch.path + "/" + name;
   mkdir(dir.c_str(), 0755);
   return dir;
 }
@@ -82,7 +98,7 @@ TEST(IdxReader, ReadsPlainAndGzipFiles) {
 }
 
 TEST(IdxReader, MissingDirectoryNamesTheDebianPackage) {
-  expect_input_error(::testing::TempDir() + "slq_no_such_dir", "dataset-fashion-mnist");
+  expect_input_error(make_temp_dir("empty") + "/no_such_dir", "dataset-fashion-mnist");
 }
 
 TEST(IdxReader, TruncatedImagesFile) {

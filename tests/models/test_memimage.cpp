@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -105,7 +106,12 @@ void write_image(const MemoryImage& img, const std::string& hex_path) {
     read_image(hex_path);
     return ::testing::AssertionFailure() << "read without error";
   } catch (const InputError& e) {
-    if (e.where() != file || e.position().find(position_part) == std::string::npos || e.reason().empty())
+    // "line 3" must not match "line 30": the part ends the position or is followed by a comma.
+    const size_t at = e.position().find(position_part);
+    const size_t end = at + position_part.size();
+    const bool named = at != std::string::npos &&
+                       (end == e.position().size() || !std::isdigit(static_cast<unsigned char>(e.position()[end])));
+    if (e.where() != file || !named || e.reason().empty())
       return ::testing::AssertionFailure() << "where '" << e.where() << "', position '" << e.position()
                                            << "': " << e.what();
     return ::testing::AssertionSuccess();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <unistd.h>
 
 #include "models/errors.h"
 #include "models/npy.h"
@@ -35,7 +36,7 @@ TEST(Npy, WrongDataSizeIsRejected) {
 }
 
 TEST(Npy, RoundTrip) {
-  std::string path = ::testing::TempDir() + "slq_test_npy_roundtrip.npy";
+  std::string path = ::testing::TempDir() + "slq_test_npy_" + std::to_string(getpid()) + ".npy";
   std::vector<int32_t> data;
   for (int i = 0; i < 3 * 4 * 5; ++i) data.push_back(i % 2 ? -i * 1000003 : i);
   data[0] = INT32_MIN;

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -13,7 +15,23 @@ namespace {
 
 const std::string kLenet = std::string(SLQSIM_SOURCE_DIR) + "/data/lenet_fmnist.onnx";
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "slq_test_onnx_" + name; }
+// One private directory per process (ctest runs tests in parallel), removed at exit.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    std::string pattern = ::testing::TempDir() + "slq_test_onnx_XXXXXX";
+    path = mkdtemp(pattern.data()) ? pattern : ::testing::TempDir();
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (path != ::testing::TempDir()) std::filesystem::remove_all(path, ignored);
+  }
+};
+
+std::string temp_path(const std::string& name) {
+  static ScratchDir dir;
+  return dir.path + "/" + name;
+}
 
 std::string read_bytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -47,29 +65,29 @@ onnx::TensorProto int64_tensor(const std::string& name, std::vector<int64_t> val
 
 struct ModelBuilder {
   onnx::ModelProto model;
-  onnx::GraphProto* graph = model.mutable_graph();
+  onnx::GraphProto* graph() { return model.mutable_graph(); }  // a method, so copies stay valid
 
   // Input "x" of shape {batch, dims...}; output tensor named output.
   ModelBuilder(std::vector<int64_t> dims, const std::string& output) {
     model.set_ir_version(7);
     model.add_opset_import()->set_version(13);
-    auto* shape = graph->add_input()->mutable_type()->mutable_tensor_type()->mutable_shape();
-    graph->mutable_input(0)->set_name("x");
-    graph->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    auto* shape = graph()->add_input()->mutable_type()->mutable_tensor_type()->mutable_shape();
+    graph()->mutable_input(0)->set_name("x");
+    graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
     shape->add_dim()->set_dim_param("batch");
     for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
-    graph->add_output()->set_name(output);
+    graph()->add_output()->set_name(output);
   }
   onnx::NodeProto* node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
                         const std::string& output) {
-    auto* n = graph->add_node();
+    auto* n = graph()->add_node();
     n->set_op_type(op);
     n->set_name(name);
     for (const auto& in : inputs) n->add_input(in);
     n->add_output(output);
     return n;
   }
-  void initializer(onnx::TensorProto t) { *graph->add_initializer() = std::move(t); }
+  void initializer(onnx::TensorProto t) { *graph()->add_initializer() = std::move(t); }
   std::string save(const std::string& name) const {
     std::string bytes;
     model.SerializeToString(&bytes);
@@ -235,10 +253,10 @@ TEST(OnnxLoader, ShapeMismatch) {
 
 TEST(OnnxLoader, ConvGroupsAndDilationsAreRejected) {
   auto grouped = conv_flatten_gemm();
-  set_int(grouped.graph->mutable_node(0), "group", 2);
+  set_int(grouped.graph()->mutable_node(0), "group", 2);
   expect_input_error(grouped.save("group"), "node 'conv'", "group");
   auto dilated = conv_flatten_gemm();
-  set_ints(dilated.graph->mutable_node(0), "dilations", {2, 2});
+  set_ints(dilated.graph()->mutable_node(0), "dilations", {2, 2});
   expect_input_error(dilated.save("dilation"), "node 'conv'", "dilations");
 }
 

@@ -251,6 +251,7 @@ TEST(Quant, IntLogRoundNearSqrtTwoForLargeIntegers) {
     EXPECT_EQ(int_log_round(static_cast<int64_t>((uint64_t{1} << (k + 1)) - 1)), k + 1);
   }
   EXPECT_EQ(int_log_round(INT64_MAX), 63);
+  EXPECT_EQ(int_log_round(INT64_MIN), 63);  // |r| = 2^63
 }
 
 TEST(Quant, SlqStopsOnTheta) {

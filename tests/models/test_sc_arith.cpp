@@ -222,7 +222,9 @@ TEST(ScArith, SaturatingAddClipsAtABitsAndFlags) {
   EXPECT_EQ(saturating_add(-100, -29, 8, &sat), -128);
   EXPECT_TRUE(sat);
   sat = false;
-  EXPECT_EQ(saturating_add(127, -255, 8, &sat), -128);
+  EXPECT_EQ(saturating_add(127, -255, 8, &sat), -128);  // exactly the lower limit
+  EXPECT_FALSE(sat);
+  EXPECT_EQ(saturating_add(127, -256, 8, &sat), -128);
   EXPECT_TRUE(sat);
   for (int A : {2, 5, 16, 24, 48}) {
     const int64_t hi = (int64_t{1} << (A - 1)) - 1, lo = -hi - 1;

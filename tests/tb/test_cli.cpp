@@ -140,6 +140,18 @@ TEST(YamlConfig, RoundTripThroughConfigToStr) {
   EXPECT_EQ(second.images, 1);  // not saved, not set
 }
 
+TEST(YamlConfig, RequiredOptionMayComeFromTheFile) {
+  TempDir dir;
+  TestCommand command;
+  command.sub->get_option("--model")->required();
+  slq::add_config_option(*command.sub);
+  parse(command.app, {"run", "--config", dir.file("model.yaml", "model: lenet.onnx\n")});
+  EXPECT_EQ(command.model, "lenet.onnx");
+  TestCommand without_file;
+  without_file.sub->get_option("--model")->required();
+  EXPECT_THROW(parse(without_file.app, {"run"}), CLI::RequiredError);
+}
+
 TEST(YamlConfig, BadYamlNamesFileLineAndColumn) {
   TempDir dir;
   const std::string config = dir.file("bad.yaml", "lanes: 8\nencodings: [tag, lq\nimages: 3\n");

@@ -1,0 +1,86 @@
+#include "tb/hw_executor.h"
+
+#include <sstream>
+
+namespace slq::tb {
+
+HwExecutor::HwExecutor(std::vector<hw::Accelerator*> accels, bool scoreboard)
+    : accels_(std::move(accels)), scoreboard_(scoreboard), sng_(accels_.front()->config().array) {}
+
+void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
+  std::vector<hw::PassJob> jobs(requests.size());
+  sc_core::sc_event_and_list all_done;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const PassRequest& r = requests[i];
+    hw::PassJob& j = jobs[i];
+    j.memory = &r.layer->image.stream.mem;
+    j.code = r.layer->image.params;
+    j.weight_count = r.layer->image.weight_count;
+    j.rows = r.layer->rows;
+    j.cols = r.layer->cols;
+    j.acts = &r.acts;
+    j.active_lanes = r.active_lanes;
+    accels_[i]->start(j);
+    all_done &= accels_[i]->done_event();
+  }
+  sc_core::wait(all_done);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    outs[i].acc = accels_[i]->result();
+    outs[i].stats = accels_[i]->stats();
+    if (!scoreboard_) continue;
+    const PassRequest& r = requests[i];
+    const PassOutcome golden = GoldenExecutor::run_one(r, accels_[i]->config().array, sng_);
+    ++checked_;
+    if (golden.acc == outs[i].acc) continue;
+    const int P = accels_[i]->config().array.lanes;
+    for (size_t k = 0; k < golden.acc.size(); ++k) {
+      if (golden.acc[k] == outs[i].acc[k]) continue;
+      const int lane = static_cast<int>(k % P), row = static_cast<int>(k / P);
+      std::ostringstream msg;
+      msg << "scoreboard mismatch in layer " << r.layer->name << ", "
+          << (r.first_position < 0 ? "image " + std::to_string(r.first_image + lane)
+                                   : "image " + std::to_string(r.first_image) + ", output position " +
+                                         std::to_string(r.first_position + lane))
+          << ", lane " << lane << ", output channel " << row << ": hardware " << outs[i].acc[k] << ", golden "
+          << golden.acc[k];
+      throw ScoreboardMismatch(msg.str());
+    }
+  }
+  // The next pass starts on the next cycle boundary.
+  const sc_core::sc_time period(static_cast<double>(accels_.front()->config().period_ps), sc_core::SC_PS);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::wait(period * (static_cast<uint64_t>(now / period) + 1) - now);
+}
+
+namespace {
+
+class BodyThread : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(BodyThread);
+  BodyThread(sc_core::sc_module_name name, const std::function<void()>& body) : sc_module(name), body_(body) {
+    SC_THREAD(run);
+  }
+  std::exception_ptr error;
+
+ private:
+  void run() {
+    try {
+      body_();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    sc_core::sc_stop();
+  }
+  const std::function<void()>& body_;
+};
+
+}  // namespace
+
+void run_in_simulation(const std::function<void()>& body) {
+  // Kept alive to the end of the process: the kernel holds on to its modules.
+  auto* thread = new BodyThread("testbench", body);
+  sc_core::sc_start();
+  if (thread->error) std::rethrow_exception(thread->error);
+}
+
+}  // namespace slq::tb
