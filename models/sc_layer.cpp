@@ -40,7 +40,14 @@ std::vector<Term> stream_terms(const WeightWords& weights, const CodeParams& p) 
 }
 
 SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
-  if (a.sng != SngKind::lfsr) return;
+  if (a.sng != SngKind::lfsr) {
+    if (n_ > 10) return;
+    const uint32_t values = 1u << n_;
+    ld_table_.resize(static_cast<size_t>(values) * (values + 1));
+    for (uint32_t act = 0; act < values; ++act)
+      for (uint32_t n = 0; n <= values; ++n) ld_table_[act * (values + 1) + n] = static_cast<uint16_t>(ld_count(act, n, n_));
+    return;
+  }
   auto table = std::make_shared<LfsrTable>(a.stream_bits);
   for (int lane = 0; lane < a.lanes; ++lane) {
     seed_.push_back(lfsr_seed(a.seed, lane, a.stream_bits));

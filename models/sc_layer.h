@@ -44,6 +44,7 @@ class SngBank {
     // A log term counts 2^(N-e) bits: round_half_up(a / 2^e) in closed form.
     if ((nbits & (nbits - 1)) == 0 && nbits <= (1u << n_))
       return static_cast<uint32_t>(round_half_up_shift(activation, n_ - __builtin_ctz(nbits)));
+    if (!ld_table_.empty() && nbits <= (1u << n_)) return ld_table_[activation * ((1u << n_) + 1) + nbits];
     return ld_count(activation, nbits, n_);
   }
   uint32_t lane_seed(int lane) const { return seed_[lane]; }
@@ -52,6 +53,7 @@ class SngBank {
   int n_;
   std::shared_ptr<const LfsrTable> lfsr_;
   std::vector<uint32_t> seed_, phase_;
+  std::vector<uint16_t> ld_table_;  // ld_count(a, n) for n <= 2^N (N <= 10): linear terms
 };
 
 // Accumulators after one pass: acc[row * lanes + lane].

@@ -66,7 +66,7 @@ MemoryImage read_image_any_length(const std::string& hex, uint64_t& sidecar_word
   }
 }
 
-// Fields and bits weight i takes in the stream (SPEC 4 table).
+// Fields and bits the decoded weights take in the stream (SPEC 4 table).
 struct Usage {
   uint64_t fields = 0, bits = 0;
 };
@@ -109,14 +109,18 @@ void print_stats(const MemoryImage& img, const WeightWords& w, const Usage& u, b
         continue;
       }
       (v > 0 ? codes[mag].first : codes[mag].second)++;
-      ++(mag > p.stream_bits ? beyond_n : terms);
+      if (mag > p.stream_bits) ++beyond_n; else ++terms;
     }
     zero_weights += any_bits == 0;
   }
   std::cout << fmt::format("layer          {}\n", img.layer);
-  std::cout << fmt::format("format         {} (b = {}, N = {}, W = {}, L = {}, theta = {}, rounding {})\n",
-                           to_string(p.format), p.word_bits, p.stream_bits, p.mem_word_bits, p.max_words, p.theta,
-                           to_string(p.rounding));
+  if (linear)
+    std::cout << fmt::format("format         linear (sign + N = {} magnitude bits, W = {})\n", p.stream_bits,
+                             p.mem_word_bits);
+  else
+    std::cout << fmt::format("format         {} (b = {}, N = {}, W = {}, L = {}, theta = {}, rounding {})\n",
+                             to_string(p.format), p.word_bits, p.stream_bits, p.mem_word_bits, p.max_words, p.theta,
+                             to_string(p.rounding));
   std::cout << fmt::format("shape          [{}]\n", fmt::join(img.shape, ", "));
   std::cout << fmt::format("weights        {}\n", n);
   std::cout << fmt::format("zero weights   {} ({})\n", zero_weights, percent(zero_weights, n));
@@ -130,8 +134,12 @@ void print_stats(const MemoryImage& img, const WeightWords& w, const Usage& u, b
                              n ? double(magnitude_sum) / double(n) : 0.0, (1 << p.stream_bits) - 1);
     return;
   }
-  std::cout << fmt::format("scale          U = 2^u, u = [{}]{}\n", fmt::join(img.scale_exponents, ", "),
-                           img.scale_exponents.size() > 1 ? " (per output channel)" : "");
+  const auto& u_list = img.scale_exponents;
+  if (u_list.size() == 1)
+    std::cout << fmt::format("scale          U = 2^{}\n", u_list[0]);
+  else if (!u_list.empty())
+    std::cout << fmt::format("scale          U = 2^u per output channel, u in {}..{}\n",
+                             *std::min_element(u_list.begin(), u_list.end()), *std::max_element(u_list.begin(), u_list.end()));
   std::cout << fmt::format("terms          {} (words with 1 <= e <= N)\n", terms);
   std::cout << fmt::format("terms e > N    {} (decoded, no array cycle, contribute 0)\n", beyond_n);
   std::cout << fmt::format("zero words     {}\n", zero_words);

@@ -99,7 +99,7 @@ void register_quantize(CLI::App& app) {
   sub->footer(
       "Each line: the value, its code words (b-bit two's complement), the reconstructed value,\n"
       "the error (reconstructed - value) and the weight's bits in the stream format.\n"
-      "Example: slqsim quantize 0.4375  ->  0.4375  00001 11100  value 0.4375  error 0  stream 00001 10000 11100");
+      "Example: slqsim quantize 0.4375  ->  0.4375  00001 11100  value 0.4375  error 0  stream 00001 10000 11100\n");
   sub->callback([flags] { quantize_command(*flags); });
 }
 

@@ -21,7 +21,7 @@ struct SimOptions {
   std::string encodings = "tag,special,lq,linear";
   int word_bits = 5;          // b
   int max_words = 2;          // L
-  double theta = 0.0;         // SLQ stop threshold (normalized)
+  double theta = 0.03125;     // SLQ stop threshold (normalized): 2^-5, see docs/accuracy.md
   std::string rounding = "log";
   bool per_channel_scale = false;
   int stream_bits = 8;        // N
@@ -35,7 +35,7 @@ struct SimOptions {
   uint64_t seed = 1;
   std::string sim_mode = "fast";  // fast | per-cycle | model
   int calibration_images = 256;
-  double calibration_percentile = 99.99;
+  double calibration_percentile = 99.9;
 
   // Adds the flags to a subcommand.
   void add_flags(CLI::App* app, bool with_dataset);
