@@ -107,6 +107,8 @@ void forward_systemc_report(const sc_core::sc_report& report, const sc_core::sc_
 void route_systemc_reports() {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", /*overwrite=*/0);
   sc_core::sc_report_handler::set_handler(forward_systemc_report);
+  // sc_stop() is how every slqsim simulation ends; its info message is noise.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 }
 
 // ---- YAML config files -----------------------------------------------------------------

@@ -1,0 +1,21 @@
+# Installs the Debian packages slqsim needs when any is missing (sourced by run.sh and test.sh).
+# Only Debian's packages: no downloads at build or run time.
+SLQSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libgtest-dev libspdlog-dev libfmt-dev
+                 libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
+                 dataset-fashion-mnist gtkwave)
+slqsim_install_deps() {
+  local missing=()
+  for p in "${SLQSIM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+slqsim_build() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j "$(nproc)" "$@"
+}
