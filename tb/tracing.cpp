@@ -62,9 +62,31 @@ Tracer::Tracer(const std::string& vcd_path, TraceWindow window, const std::strin
   path_ = stem + ".vcd";
   file_ = sc_core::sc_create_vcd_trace_file(stem.c_str());
   if (!file_) throw InputError(vcd_path, "", "cannot create the VCD file");
-  file_->set_time_unit(static_cast<double>(config.period_ps), sc_core::SC_PS);
-  clock_ = new sc_core::sc_clock("clk", sc_core::sc_time(static_cast<double>(config.period_ps), sc_core::SC_PS));
-  sc_core::sc_trace(file_, *clock_, "clk");
+  // A power of ten below half a period, so the reference clock's falling edges are representable.
+  file_->set_time_unit(100, sc_core::SC_PS);
+  // Alive to the end of the process, like every module.
+  auto* clock = new WindowClock("clock", sc_core::sc_time(static_cast<double>(config.period_ps), sc_core::SC_PS), window_);
+  sc_core::sc_trace(file_, clock->clk, "clk");
+  sc_core::sc_trace(file_, clock->cycle, "cycle");
+}
+
+WindowClock::WindowClock(sc_core::sc_module_name name, sc_core::sc_time period, TraceWindow window)
+    : sc_module(name), half_(period / 2), window_(window) {
+  SC_METHOD(toggle);
+}
+
+void WindowClock::toggle() {
+  const uint64_t now_half = static_cast<uint64_t>(sc_core::sc_time_stamp() / half_);
+  const uint64_t first = window_.from * 2, last = window_.to == UINT64_MAX ? UINT64_MAX : window_.to * 2 + 1;
+  if (now_half < first) {
+    next_trigger(half_ * static_cast<double>(first - now_half));
+    return;
+  }
+  if (now_half > last) return;  // the window is over: no more events
+  high_ = now_half % 2 == 0;    // rising edge at the start of every cycle
+  clk.write(high_);
+  if (high_) cycle.write(now_half / 2);
+  next_trigger(half_);
 }
 
 Tracer::~Tracer() { close(); }

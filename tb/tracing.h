@@ -35,7 +35,22 @@ class Tracer {
   TraceWindow window_;
   std::vector<int> lanes_;
   sc_core::sc_trace_file* file_ = nullptr;
-  sc_core::sc_clock* clock_ = nullptr;
+};
+
+// A reference clock and cycle number for the waveform, driven only inside the trace window so
+// that the VCD holds nothing outside it.
+class WindowClock : public sc_core::sc_module {
+ public:
+  sc_core::sc_signal<bool> clk{"clk"};
+  sc_core::sc_signal<uint64_t> cycle{"cycle"};
+  SC_HAS_PROCESS(WindowClock);
+  WindowClock(sc_core::sc_module_name name, sc_core::sc_time period, TraceWindow window);
+
+ private:
+  void toggle();
+  sc_core::sc_time half_;
+  TraceWindow window_;
+  bool high_ = false;
 };
 
 }  // namespace slq::tb

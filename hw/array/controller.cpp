@@ -1,5 +1,7 @@
 #include "hw/array/controller.h"
 
+#include <stdexcept>
+
 namespace slq::hw {
 
 Controller::Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, StreamDecoder& decoder,
@@ -29,6 +31,7 @@ void Controller::tick() {
       t_down_counter_.write(remaining_);
       array_.update_trace();
     }
+    if (observer_) observe(cycle, true, false, false, StallCause::none);
     next_trigger(ctx_.period);
     return;
   }
@@ -47,6 +50,7 @@ void Controller::tick() {
       t_down_counter_.write(remaining_);
       array_.update_trace();
     }
+    if (observer_) observe(cycle, true, true, false, StallCause::none);
     return;
   }
   if (!held && decoder_.done.read()) {  // nothing left: the last row goes out, the pass ends
@@ -54,6 +58,7 @@ void Controller::tick() {
     stats_.cycles = cycle + 1;
     finished_ = true;
     if (tracing) t_busy_.write(false);
+    if (observer_) observe(cycle, false, false, true, StallCause::none);
     done_event_.notify(sc_core::SC_ZERO_TIME);
     return;
   }
@@ -74,10 +79,31 @@ void Controller::tick() {
     t_busy_.write(false);
     t_stall_.write(static_cast<int>(cause));
   }
+  if (observer_) observe(cycle, false, false, false, cause);
   next_trigger(ctx_.period);
 }
 
+void Controller::set_cycle_observer(CycleObserver observer, int lane) {
+  if (lane < 0 || lane >= ctx_.config->array.lanes) throw std::invalid_argument("observed lane out of range");
+  observer_ = std::move(observer);
+  observed_lane_ = lane;
+}
+
+void Controller::observe(uint64_t cycle, bool busy, bool started, bool done, StallCause stall) {
+  CycleObservation o;
+  o.cycle = cycle;
+  o.busy = busy;
+  o.term_started = started;
+  o.done = done;
+  o.stall = stall;
+  o.term = term_;
+  o.down_counter = remaining_;
+  o.lane_acc = array_.accumulators()[static_cast<size_t>(observed_lane_)];
+  observer_(o);
+}
+
 void Controller::start_term(const Term& term) {
+  term_ = term;
   const int64_t row = term.weight / static_cast<uint32_t>(ctx_.job.cols);
   if (row != row_) {  // the previous row is complete: hand it off (double-buffered, no cycle lost)
     if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());

@@ -4,6 +4,7 @@
 // once the decoder is done and the FIFO is empty. Every idle array cycle after the fill is a
 // stall, named after what the decoder was doing the cycle before.
 #pragma once
+#include <functional>
 #include <random>
 
 #include <systemc>
@@ -15,6 +16,19 @@
 
 namespace slq::hw {
 
+// What the array did in one cycle of a pass, for testbench observers (timelines, comparisons).
+struct CycleObservation {
+  uint64_t cycle = 0;                   // pass cycle
+  bool busy = false;                    // the array worked on `term` this cycle
+  bool term_started = false;            // `term` entered the array this cycle
+  bool done = false;                    // the last row was handed off: the pass's final cycle
+  StallCause stall = StallCause::none;  // why the array sat idle (none during the fill)
+  Term term;                            // the term in the array (meaningful when busy)
+  uint64_t down_counter = 0;            // array cycles left in `term` after this one
+  int64_t lane_acc = 0;                 // the observed lane's accumulator after this cycle
+};
+using CycleObserver = std::function<void(const CycleObservation&)>;
+
 class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
@@ -24,9 +38,13 @@ class Controller : public sc_core::sc_module {
   const sc_core::sc_event& done_event() const { return done_event_; }
   const PassStats& stats() const { return stats_; }
   void trace(sc_core::sc_trace_file* tf) const;
+  // Calls `observer` once per cycle of every pass with `lane`'s accumulator (per-cycle mode; in
+  // fast mode only on the cycles the controller wakes). Costs nothing when unset (null).
+  void set_cycle_observer(CycleObserver observer, int lane = 0);
 
  private:
   void tick();
+  void observe(uint64_t cycle, bool busy, bool started, bool done, StallCause stall);
   void start_term(const Term& term);
   void count_stall();
 
@@ -41,6 +59,9 @@ class Controller : public sc_core::sc_module {
   int64_t row_ = -1;        // output row in the array
   bool finished_ = true;
   PassStats stats_;
+  Term term_;               // the term in the array
+  CycleObserver observer_;
+  int observed_lane_ = 0;
 
   sc_core::sc_signal<uint64_t> t_down_counter_{"down_counter"};
   sc_core::sc_signal<bool> t_busy_{"busy"};

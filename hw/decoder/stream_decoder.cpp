@@ -49,6 +49,8 @@ void StreamDecoder::tick() {
   status.write(static_cast<uint8_t>(what));
   if (what == DecoderStatus::fifo_full) ++stats_.decoder_fifo_full_cycles;
   if (ctx_.tracing_now()) {
+    t_status_.write(static_cast<uint8_t>(what));
+    t_done_.write(finished_);
     t_buffer_bits_.write(buffer_bits_);
     t_fifo_occupancy_.write(fifo_.occupancy());
     if (!pushed_this_cycle_) t_term_valid_.write(false);
@@ -135,8 +137,9 @@ void StreamDecoder::request_words() {
 
 void StreamDecoder::trace(sc_core::sc_trace_file* tf) const {
   const std::string p = name();
-  sc_core::sc_trace(tf, status, p + ".status");
-  sc_core::sc_trace(tf, done, p + ".done");
+  // Mirrors written only inside the trace window, so the VCD holds nothing outside it.
+  sc_core::sc_trace(tf, t_status_, p + ".status");
+  sc_core::sc_trace(tf, t_done_, p + ".done");
   sc_core::sc_trace(tf, t_term_valid_, p + ".term_valid");
   sc_core::sc_trace(tf, t_term_sign_, p + ".term_sign");
   sc_core::sc_trace(tf, t_term_exponent_, p + ".term_exponent");

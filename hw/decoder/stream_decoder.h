@@ -49,6 +49,8 @@ class StreamDecoder : public sc_core::sc_module {
   PassStats stats_;
 
   // trace view (written only while tracing)
+  sc_core::sc_signal<uint8_t> t_status_{"status_trace"};
+  sc_core::sc_signal<bool> t_done_{"done_trace"};
   sc_core::sc_signal<bool> t_term_valid_{"term_valid"};
   sc_core::sc_signal<int> t_term_sign_{"term_sign"};
   sc_core::sc_signal<int> t_term_exponent_{"term_exponent"};

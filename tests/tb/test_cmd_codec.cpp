@@ -17,32 +17,19 @@
 
 namespace fs = std::filesystem;
 
+#include "tests/tb/cli_test_util.h"
+
 namespace {
 
-const std::string kModel = std::string(SLQSIM_SOURCE_DIR) + "/data/lenet_fmnist.onnx";
+using slq::test::kModel;
+using slq::test::read_text;
+using slq::test::Result;
+using slq::test::slqsim;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("slqsim_test_codec_" + std::to_string(getpid()) + "_" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : slq::test::TempDir {
+  TempDir() : slq::test::TempDir("slqsim_test_codec") {}
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
@@ -54,18 +41,6 @@ std::vector<std::string> read_lines(const std::string& path) {
 void write_lines(const std::string& path, const std::vector<std::string>& lines) {
   std::ofstream out(path);
   for (const auto& line : lines) out << line << '\n';
-}
-
-struct Result {
-  int exit_code;
-  std::string out, err;
-};
-
-Result slqsim(const TempDir& dir, const std::string& args) {
-  const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string command = std::string("'") + SLQSIM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
 }
 
 // The one-line error of a malformed image: "slqsim: error: FILE: field F, bit offset O: reason".

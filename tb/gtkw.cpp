@@ -1,0 +1,139 @@
+#include "tb/gtkw.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "models/errors.h"
+#include "tb/cli.h"
+
+extern char** environ;
+
+namespace slq::tb {
+
+std::string VcdSignal::gtkwave_name() const {
+  return width > 1 ? path + "[" + std::to_string(width - 1) + ":0]" : path;
+}
+
+std::vector<VcdSignal> read_vcd_signals(const std::string& vcd_path) {
+  std::ifstream in(vcd_path);
+  if (!in) throw InputError(vcd_path, "", "cannot read the VCD file");
+  std::vector<VcdSignal> signals;
+  std::vector<std::string> scopes;
+  for (std::string token; in >> token && token != "$enddefinitions";) {
+    if (token == "$scope") {
+      std::string kind, name;
+      in >> kind >> name;
+      scopes.push_back(name);
+    } else if (token == "$upscope") {
+      if (!scopes.empty()) scopes.pop_back();
+    } else if (token == "$var") {
+      std::string type, id, name;
+      VcdSignal s;
+      in >> type >> s.width >> id >> name;
+      for (const std::string& scope : scopes) s.path += scope + ".";
+      s.path += name;
+      signals.push_back(s);
+    }
+  }
+  return signals;
+}
+
+namespace {
+
+// GTKWave trace flags (gtkwave's analyzer.h): right-justified binary, signed decimal, groups.
+constexpr const char* kBitFlags = "@28";
+constexpr const char* kSignedDecimalFlags = "@424";
+constexpr const char* kGroupBegin = "@800200";
+constexpr const char* kGroupEnd = "@1000200";
+
+int block_rank(const std::string& group) {
+  static const char* const order[] = {"decoder.", "controller.", "array.", "output."};
+  for (int i = 0; i < 4; ++i)
+    if (group.rfind(order[i], 0) == 0) return i;
+  return 4;
+}
+
+}  // namespace
+
+void write_gtkw(const std::string& gtkw_path, const std::string& dump_path, const std::vector<VcdSignal>& signals,
+                const std::vector<std::string>& scopes, TraceWindow window) {
+  // group name ("decoder.status") -> the signal under each scope, in scope order
+  std::vector<std::string> groups;
+  std::vector<std::vector<const VcdSignal*>> members;
+  std::vector<const VcdSignal*> ungrouped;
+  for (const VcdSignal& s : signals) {
+    size_t scope_index = scopes.size(), at = std::string::npos;
+    for (size_t k = 0; k < scopes.size() && at == std::string::npos; ++k) {
+      at = s.path.find("." + scopes[k] + ".");
+      if (at != std::string::npos) scope_index = k;
+    }
+    if (at == std::string::npos) {
+      ungrouped.push_back(&s);
+      continue;
+    }
+    const std::string group = s.path.substr(at + scopes[scope_index].size() + 2);
+    auto it = std::find(groups.begin(), groups.end(), group);
+    if (it == groups.end()) {
+      groups.push_back(group);
+      members.emplace_back(scopes.size(), nullptr);
+      it = groups.end() - 1;
+    }
+    members[static_cast<size_t>(it - groups.begin())][scope_index] = &s;
+  }
+  std::vector<size_t> order(groups.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return block_rank(groups[a]) < block_rank(groups[b]); });
+
+  auto trace_line = [](std::ostream& os, const VcdSignal& s) {
+    os << (s.width > 1 ? kSignedDecimalFlags : kBitFlags) << '\n' << s.gtkwave_name() << '\n';
+  };
+  std::ostringstream os;
+  os << "[*] slqsim compare: one group per signal, one row per encoding in each\n"
+     << "[dumpfile] \"" << std::filesystem::absolute(dump_path).string() << "\"\n"
+     << "[savefile] \"" << std::filesystem::absolute(gtkw_path).string() << "\"\n"
+     << "[timestart] " << window.from << "\n"
+     << "[size] 1600 900\n[pos] -1 -1\n[sst_width] 200\n[signals_width] 330\n[sst_expanded] 1\n";
+  for (const VcdSignal* s : ungrouped) trace_line(os, *s);
+  for (size_t g : order) {
+    os << kGroupBegin << "\n-" << groups[g] << '\n';
+    for (const VcdSignal* s : members[g])
+      if (s) trace_line(os, *s);
+    os << kGroupEnd << "\n-" << groups[g] << '\n';
+  }
+  write_file_atomic(gtkw_path, os.str());
+}
+
+std::string convert_to_fst(const std::string& vcd_path) {
+  std::string fst_path = vcd_path;
+  if (fst_path.size() > 4 && fst_path.compare(fst_path.size() - 4, 4, ".vcd") == 0) fst_path.resize(fst_path.size() - 4);
+  fst_path += ".fst";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // stdout carries our results only
+  std::vector<std::string> args = {"vcd2fst", vcd_path, fst_path};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int err = posix_spawnp(&pid, "vcd2fst", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err == ENOENT) throw InputError("--fst", "", "vcd2fst not found on PATH (install GTKWave: Debian package gtkwave)");
+  if (err != 0) throw std::runtime_error("cannot start vcd2fst: " + std::string(std::strerror(err)));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("vcd2fst failed on " + vcd_path + " (status " + std::to_string(status) + ")");
+  return fst_path;
+}
+
+}  // namespace slq::tb

@@ -1,0 +1,55 @@
+// Running the real slqsim binary from tests: a private temp directory per test and the
+// command's exit code, stdout and stderr.
+#pragma once
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace slq::test {
+
+inline const std::string kModel = std::string(SLQSIM_SOURCE_DIR) + "/data/lenet_fmnist.onnx";
+
+// A fresh directory per test, removed afterwards.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "slqsim_test") {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            (tag + "_" + std::to_string(getpid()) + "_" + (test ? test->name() : "none"));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Result {
+  int exit_code;
+  std::string out, err;
+};
+
+// Runs `slqsim ARGS` (a shell-quoted argument string) with its output captured in dir.
+inline Result slqsim(const TempDir& dir, const std::string& args) {
+  const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const std::string command = std::string("'") + SLQSIM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+}  // namespace slq::test
