@@ -291,7 +291,13 @@ void compare_command(CompareFlags& f) {
   std::string dump = result.vcd_path;
   if (f.fst) dump = tb::convert_to_fst(result.vcd_path);
   const std::string stem = result.vcd_path.substr(0, result.vcd_path.size() - 4);
-  tb::write_gtkw(stem + ".gtkw", dump, tb::read_vcd_signals(result.vcd_path), names, window);
+  uint64_t last_cycle = 0;
+  for (const tb::EncodingTimeline& t : result.timelines) last_cycle = std::max(last_cycle, t.cycles - 1);
+  tb::GtkwView view;
+  view.from_cycle = window.from;
+  view.cycles = std::min(window.to, last_cycle) - std::min(window.from, last_cycle) + 1;
+  view.period_ps = o.accel().period_ps;
+  tb::write_gtkw(stem + ".gtkw", dump, tb::read_vcd_header(result.vcd_path), names, view);
   spdlog::info("waveform written to {}{} with {}.gtkw", result.vcd_path, f.fst ? " and " + dump : "", stem);
   if (!f.json.empty()) write_file_atomic(f.json, summary_json(f, passes, result).dump(2) + "\n");
   print_summary(f, passes, result, std::cout);

@@ -147,9 +147,20 @@ void print_table(const RunReport& r, std::ostream& os) {
   os << line;
 }
 
+std::string stats_text(const RunReport& r) {
+  std::ostringstream os;
+  for (const EncodingRun& run : *r.runs)
+    for (size_t l = 0; l < run.layers.size(); ++l) {
+      const std::string title = run.name + " " + run.layers[l].name;
+      run.layer_stats[l].print(os, title.c_str());
+    }
+  return os.str();
+}
+
 void write_reports(const RunReport& r, const std::string& dir) {
   write_file_atomic(dir + "/summary.json", summary_json(r));
   write_file_atomic(dir + "/layers.csv", layers_csv(r));
+  write_file_atomic(dir + "/stats.txt", stats_text(r));
 }
 
 void write_dumps(const RunReport& r, const std::vector<std::vector<int64_t>>& layer_shapes, const std::string& dir) {

@@ -31,7 +31,9 @@ struct RunReport {
 std::string summary_json(const RunReport& r);
 std::string layers_csv(const RunReport& r);
 void print_table(const RunReport& r, std::ostream& os);
-// Writes summary.json and layers.csv into dir.
+// Every block's statistics per encoding and layer, as aligned STATS blocks (stats.txt).
+std::string stats_text(const RunReport& r);
+// Writes summary.json, layers.csv and stats.txt into dir.
 void write_reports(const RunReport& r, const std::string& dir);
 // Writes <encoding>_<layer>.npy per encoding and layer into dir (int32, [images, outputs...]).
 void write_dumps(const RunReport& r, const std::vector<std::vector<int64_t>>& layer_shapes, const std::string& dir);

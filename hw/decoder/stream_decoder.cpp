@@ -27,6 +27,7 @@ void StreamDecoder::tick() {
   if (finished_) return;  // woken by the next pass's start only
   if (waiting_for_space_) {  // woken in the cycle a slot was freed: act from the next cycle on
     waiting_for_space_ = false;
+    stats_.decoder_fifo_full_cycles += ctx_.cycle() + 1 - blocked_since_;
     next_trigger(ctx_.period);
     return;
   }
@@ -47,7 +48,6 @@ void StreamDecoder::tick() {
   request_words();
 
   status.write(static_cast<uint8_t>(what));
-  if (what == DecoderStatus::fifo_full) ++stats_.decoder_fifo_full_cycles;
   if (ctx_.tracing_now()) {
     t_status_.write(static_cast<uint8_t>(what));
     t_done_.write(finished_);
@@ -61,6 +61,7 @@ void StreamDecoder::tick() {
   }
   if (what == DecoderStatus::fifo_full) {
     waiting_for_space_ = true;
+    blocked_since_ = ctx_.cycle();
     next_trigger(fifo_.data_read_event());
     return;
   }

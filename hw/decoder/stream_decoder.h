@@ -44,6 +44,7 @@ class StreamDecoder : public sc_core::sc_module {
   uint64_t words_requested_ = 0;
   bool outstanding_ = false;      // a read is on its way
   bool waiting_for_space_ = false;
+  uint64_t blocked_since_ = 0;    // cycle the FIFO was found full
   bool finished_ = false;
   int pushed_this_cycle_ = 0;
   PassStats stats_;
