@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hw/decoder/stream_decoder.h"
 #include "models/errors.h"
 #include "tb/cli.h"
 
@@ -60,11 +61,32 @@ VcdHeader read_vcd_header(const std::string& vcd_path) {
 
 namespace {
 
-// GTKWave trace flags (gtkwave's analyzer.h): right-justified binary, signed decimal, groups.
+// GTKWave trace flags (gtkwave's analyzer.h): right-justified binary, signed decimal, decimal
+// shown through a translate filter file, groups.
 constexpr const char* kBitFlags = "@28";
 constexpr const char* kSignedDecimalFlags = "@424";
+constexpr const char* kTranslatedFlags = "@2024";
 constexpr const char* kGroupBegin = "@800200";
 constexpr const char* kGroupEnd = "@1000200";
+
+// Coded signals shown by name: a translate filter file ("value name" lines) per group.
+struct ValueNames {
+  const char* group;
+  std::vector<std::pair<int, const char*>> names;
+};
+const std::vector<ValueNames>& value_names() {
+  using hw::DecoderStatus;
+  using hw::StallCause;
+  static const std::vector<ValueNames> table = {
+      {"controller.stall_cause",
+       {{int(StallCause::none), "none"}, {int(StallCause::decoder), "decoder"}, {int(StallCause::memory), "memory"},
+        {int(StallCause::fifo), "fifo"}}},
+      {"decoder.status",
+       {{int(DecoderStatus::idle), "idle"}, {int(DecoderStatus::produced), "produced"},
+        {int(DecoderStatus::starved), "starved"}, {int(DecoderStatus::no_term), "no_term"},
+        {int(DecoderStatus::fifo_full), "fifo_full"}, {int(DecoderStatus::done), "done"}}}};
+  return table;
+}
 
 int block_rank(const std::string& group) {
   static const char* const order[] = {"controller.", "array.", "decoder.", "output."};
@@ -106,8 +128,23 @@ void write_gtkw(const std::string& gtkw_path, const std::string& dump_path, cons
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return block_rank(groups[a]) < block_rank(groups[b]); });
 
-  auto trace_line = [](std::ostream& os, const VcdSignal& s, const std::string& alias) {
-    os << (s.width > 1 ? kSignedDecimalFlags : kBitFlags) << '\n';
+  // The filter files go next to the save file: FILE.<group>.txt, numbered as GTKWave lists them.
+  std::vector<std::pair<std::string, std::string>> filters;  // group -> absolute path
+  const std::string stem = gtkw_path.size() > 5 ? gtkw_path.substr(0, gtkw_path.size() - 5) : gtkw_path;
+  for (const ValueNames& v : value_names()) {
+    if (std::find(groups.begin(), groups.end(), v.group) == groups.end()) continue;
+    std::ostringstream lines;
+    for (const auto& [value, name] : v.names) lines << value << ' ' << name << '\n';
+    const std::string path = std::filesystem::absolute(stem + "." + v.group + ".txt").string();
+    write_file_atomic(path, lines.str());
+    filters.emplace_back(v.group, path);
+  }
+  auto trace_line = [&](std::ostream& os, const VcdSignal& s, const std::string& group, const std::string& alias) {
+    const auto filter = std::find_if(filters.begin(), filters.end(), [&](const auto& f) { return f.first == group; });
+    if (filter != filters.end())
+      os << kTranslatedFlags << "\n^" << (filter - filters.begin() + 1) << ' ' << filter->second << '\n';
+    else
+      os << (s.width > 1 ? kSignedDecimalFlags : kBitFlags) << '\n';
     if (!alias.empty()) os << "+{" << alias << "} ";
     os << s.gtkwave_name() << '\n';
   };
@@ -124,11 +161,11 @@ void write_gtkw(const std::string& gtkw_path, const std::string& dump_path, cons
      << "*" << std::fixed << std::setprecision(6) << zoom << " -1";  // no primary marker
   for (int i = 0; i < 26; ++i) os << " -1";                                // nor named ones
   os << "\n[sst_width] 200\n[signals_width] 300\n[sst_expanded] 0\n";
-  for (const VcdSignal* s : ungrouped) trace_line(os, *s, "");
+  for (const VcdSignal* s : ungrouped) trace_line(os, *s, "", "");
   for (size_t g : order) {
     os << kGroupBegin << "\n-" << groups[g] << '\n';
     for (size_t k = 0; k < scopes.size(); ++k)
-      if (members[g][k]) trace_line(os, *members[g][k], scopes[k]);
+      if (members[g][k]) trace_line(os, *members[g][k], groups[g], scopes[k]);
     os << kGroupEnd << "\n-" << groups[g] << '\n';
   }
   write_file_atomic(gtkw_path, os.str());

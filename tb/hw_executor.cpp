@@ -27,6 +27,7 @@ void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<P
   for (size_t i = 0; i < requests.size(); ++i) {
     outs[i].acc = accels_[i]->result();
     outs[i].stats = accels_[i]->stats();
+    if (passes_ == fault_pass_ && fault_index_ < outs[i].acc.size()) ++outs[i].acc[fault_index_];
     if (!scoreboard_) continue;
     const PassRequest& r = requests[i];
     const PassOutcome golden = GoldenExecutor::run_one(r, accels_[i]->config().array, sng_);
@@ -46,6 +47,7 @@ void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<P
       throw ScoreboardMismatch(msg.str());
     }
   }
+  ++passes_;
   // The next pass starts on the next cycle boundary.
   const sc_core::sc_time period(static_cast<double>(accels_.front()->config().period_ps), sc_core::SC_PS);
   const sc_core::sc_time now = sc_core::sc_time_stamp();

@@ -24,12 +24,18 @@ class HwExecutor : public PassExecutor {
   HwExecutor(std::vector<hw::Accelerator*> accels, bool scoreboard = true);
   void execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) override;
   uint64_t passes_checked() const { return checked_; }
+  // Verification of the scoreboard itself: adds 1 to accumulator `index` of pass `pass` (0-based,
+  // counted over execute() calls) before the comparison.
+  void inject_fault(uint64_t pass, size_t index) { fault_pass_ = pass, fault_index_ = index; }
 
  private:
   std::vector<hw::Accelerator*> accels_;
   bool scoreboard_;
   SngBank sng_;
   uint64_t checked_ = 0;
+  uint64_t passes_ = 0;
+  uint64_t fault_pass_ = UINT64_MAX;
+  size_t fault_index_ = 0;
 };
 
 // Runs `body` in an SC_THREAD of a fresh elaboration, then returns; an exception thrown by the

@@ -1,7 +1,5 @@
 #include "hw/array/mac_array.h"
 
-#include <memory>
-
 namespace slq::hw {
 
 MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
@@ -10,8 +8,8 @@ MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
   acc_.assign(P, 0);
   act_.assign(P, 0);
   lfsr_state_.assign(P, 1);
-  clipped_.assign(P, 0);
-  ones_.assign(P, 0);
+  lfsr_ones_.assign(P, 0);
+  selects_.assign(array_.stream_bits, 0);
   if (ctx_.config->trace.enabled)
     for (int lane : ctx_.config->trace.lanes)
       t_acc_.push_back(std::make_unique<sc_core::sc_signal<int64_t>>(("acc_lane" + std::to_string(lane)).c_str()));
@@ -20,6 +18,8 @@ MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
 void MacArray::begin_pass(int rows) {
   std::fill(acc_.begin(), acc_.end(), 0);
   saturations_ = 0;
+  term_open_ = false;
+  view_bit_ = UINT64_MAX;
 }
 
 void MacArray::gather_activations(uint32_t column) {
@@ -31,42 +31,71 @@ void MacArray::gather_activations(uint32_t column) {
 void MacArray::begin_term(const Term& term) {
   term_ = term;
   bit_ = 0;
+  term_open_ = true;
+  view_bit_ = UINT64_MAX;
   gather_activations(term.weight % static_cast<uint32_t>(ctx_.job.cols));
-  std::fill(clipped_.begin(), clipped_.end(), 0);
-  if (array_.sng == SngKind::lfsr)
+  if (array_.sng == SngKind::ld) {
+    std::fill(selects_.begin(), selects_.end(), 0);
+  } else {
+    std::fill(lfsr_ones_.begin(), lfsr_ones_.end(), 0);
     for (int lane = 0; lane < array_.lanes; ++lane) lfsr_state_[lane] = sng_.lane_seed(lane);
+  }
 }
 
 void MacArray::step_cycle() {
-  const int P = array_.lanes, N = array_.stream_bits;
   const uint64_t end = std::min<uint64_t>(bit_ + array_.bits_per_cycle, term_.nbits);
-  std::vector<int64_t>& ones = ones_;
-  std::fill(ones.begin(), ones.end(), 0);
   if (array_.sng == SngKind::ld) {
-    // The shared counter picks one bit of every lane's activation per stream bit (the MUX).
+    // The shared counter t drives every lane's MUX to activation bit N-1-z, z = ctz(t+1);
+    // z >= N selects the constant 0.
+    const int N = array_.stream_bits;
     for (uint64_t t = bit_; t < end; ++t) {
       const int z = __builtin_ctzll(t + 1);
-      if (z >= N) continue;
-      const int bit = N - 1 - z;
-      for (int lane = 0; lane < P; ++lane) ones[lane] += (act_[lane] >> bit) & 1u;
+      if (z < N) ++selects_[z];
     }
   } else {
+    const int P = array_.lanes, N = array_.stream_bits;
     for (uint64_t t = bit_; t < end; ++t)
       for (int lane = 0; lane < P; ++lane) {
-        ones[lane] += lfsr_bit(act_[lane], lfsr_state_[lane]);
+        lfsr_ones_[lane] += lfsr_bit(act_[lane], lfsr_state_[lane]);
         lfsr_state_[lane] = lfsr_next(lfsr_state_[lane], N);
       }
-  }
-  for (int lane = 0; lane < P; ++lane) {
-    bool clipped = false;
-    acc_[lane] = saturating_add(acc_[lane], term_.sign * ones[lane], array_.acc_bits, &clipped);
-    clipped_[lane] |= clipped;
   }
   bit_ = end;
 }
 
+uint32_t MacArray::lane_ones(int lane) const {
+  if (array_.sng != SngKind::ld) return lfsr_ones_[lane];
+  const int N = array_.stream_bits;
+  const uint32_t a = act_[lane];
+  uint32_t ones = 0;
+  for (int z = 0; z < N; ++z) ones += selects_[z] & (0u - ((a >> (N - 1 - z)) & 1u));
+  return ones;
+}
+
+int64_t MacArray::lane_value(int lane, bool* clipped) const {
+  if (!term_open_) return acc_[lane];
+  return saturating_add(acc_[lane], term_.sign * static_cast<int64_t>(lane_ones(lane)), array_.acc_bits, clipped);
+}
+
 void MacArray::end_term() {
-  for (uint8_t c : clipped_) saturations_ += c;
+  for (int lane = 0; lane < array_.lanes; ++lane) {
+    bool clipped = false;
+    acc_[lane] = lane_value(lane, &clipped);
+    saturations_ += clipped;
+  }
+  term_open_ = false;
+  view_bit_ = UINT64_MAX;
+}
+
+const std::vector<int64_t>& MacArray::accumulators() const {
+  if (!term_open_) return acc_;
+  if (view_bit_ != bit_) {  // an observer looks into the middle of a term
+    view_.resize(acc_.size());
+    bool clipped = false;
+    for (int lane = 0; lane < array_.lanes; ++lane) view_[lane] = lane_value(lane, &clipped);
+    view_bit_ = bit_;
+  }
+  return view_;
 }
 
 void MacArray::apply_term(const Term& term) {
@@ -79,11 +108,15 @@ void MacArray::apply_term(const Term& term) {
   }
 }
 
-void MacArray::clear() { std::fill(acc_.begin(), acc_.end(), 0); }
+void MacArray::clear() {
+  std::fill(acc_.begin(), acc_.end(), 0);
+  view_bit_ = UINT64_MAX;
+}
 
 void MacArray::update_trace() {
   const auto& lanes = ctx_.config->trace.lanes;
-  for (size_t i = 0; i < t_acc_.size(); ++i) t_acc_[i]->write(acc_[lanes[i]]);
+  bool clipped = false;
+  for (size_t i = 0; i < t_acc_.size(); ++i) t_acc_[i]->write(lane_value(lanes[i], &clipped));
 }
 
 void MacArray::trace(sc_core::sc_trace_file* tf) const {
