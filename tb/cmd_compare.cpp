@@ -252,7 +252,6 @@ void compare_command(CompareFlags& f) {
   if (f.synthetic.empty() && o.model.empty()) throw InputError("--model", "", "required (or --synthetic ROWSxCOLS)");
   if (f.synthetic.empty() && f.layer.empty())
     throw InputError("--layer", "", "required with --model (a layer name as in summary.json, e.g. 0_Conv)");
-  if (o.sim_mode == "model") throw InputError("--sim-mode", "", "compare needs the SystemC simulation, not --sim-mode model");
   o.sim_mode = "per-cycle";
   o.validate();
   const std::vector<Format> formats = o.formats();
@@ -282,7 +281,13 @@ void compare_command(CompareFlags& f) {
   options.lane = f.lane;
   options.csv = f.timeline.empty() ? nullptr : &csv;
   spdlog::info("compare: {} in lockstep, {}", o.encodings, passes.title);
-  const tb::LockstepResult result = tb::run_lockstep(passes.requests, names, o.accel(), options);
+  tb::LockstepResult result;
+  try {
+    result = tb::run_lockstep(passes.requests, names, o.accel(), options);
+  } catch (...) {
+    if (!f.timeline.empty()) std::filesystem::remove(csv_partial);
+    throw;
+  }
   if (!f.timeline.empty()) {
     csv.close();
     std::filesystem::rename(csv_partial, f.timeline);
@@ -293,6 +298,7 @@ void compare_command(CompareFlags& f) {
   const std::string stem = result.vcd_path.substr(0, result.vcd_path.size() - 4);
   uint64_t last_cycle = 0;
   for (const tb::EncodingTimeline& t : result.timelines) last_cycle = std::max(last_cycle, t.cycles - 1);
+  if (window.from > last_cycle) spdlog::warn("--window starts after the last cycle, {}: nothing traced", last_cycle);
   tb::GtkwView view;
   view.from_cycle = window.from;
   view.cycles = std::min(window.to, last_cycle) - std::min(window.from, last_cycle) + 1;
@@ -310,7 +316,9 @@ void register_compare(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("compare", "Run one accelerator per encoding in lockstep on one layer");
   add_config_option(*sub);
   flags->sim.add_flags(sub, false);
-  sub->get_option("--model")->required(false);
+  sub->get_option("--model")->required(false);  // --synthetic needs none
+  sub->remove_option(sub->get_option("--sim-mode"));  // always per cycle
+  sub->get_option("--seed")->description("Seed of the LFSR SNGs and of --synthetic's weights and activations");
   sub->add_option("--layer", flags->layer, "Layer as in summary.json (0_Conv) or its ONNX node name (/0/Conv)");
   sub->add_option("--data-dir", flags->sim.data_dir, "Directory with the Fashion-MNIST IDX files")->capture_default_str();
   sub->add_option("--image", flags->image, "Test image (conv: its output positions fill the lanes; dense: images "
