@@ -32,12 +32,12 @@ class NaiveLane : public sc_core::sc_module {
   sc_core::sc_in<bool> clk;
   SC_HAS_PROCESS(NaiveLane);
   NaiveLane(sc_core::sc_module_name name, uint32_t activation)
-      : sc_module(name), clk("clk"), activation_(activation), stream_bit_("stream_bit"), acc_("acc", 0) {
+      : sc_module(name), clk("clk"), activation_(activation), stream_bit_("stream_bit") {
     SC_METHOD(tick);
     sensitive << clk.pos();
     dont_initialize();
   }
-  int64_t acc() const { return acc_.read(); }
+  int64_t acc() const { return acc_; }
   uint64_t cycles() const { return cycles_; }
 
  private:
@@ -46,7 +46,7 @@ class NaiveLane : public sc_core::sc_module {
     if (valid_) {
       bool clipped = false;
       const int sign = ((cycles_ - 1) / kTermBits) % 2 == 0 ? 1 : -1;
-      acc_.write(saturating_add(acc_.read(), stream_bit_.read() ? sign : 0, kAccBits, &clipped));
+      acc_ = saturating_add(acc_, stream_bit_.read() ? sign : 0, kAccBits, &clipped);
     }
     stream_bit_.write(ld_bit(activation_, counter_, kStreamBits) != 0);
     valid_ = true;
@@ -55,7 +55,7 @@ class NaiveLane : public sc_core::sc_module {
   }
   uint32_t activation_;
   sc_core::sc_signal<bool> stream_bit_;
-  sc_core::sc_signal<int64_t> acc_;
+  int64_t acc_ = 0;  // the counter register: a plain member, only the stream bit is a signal
   uint64_t counter_ = 0, cycles_ = 0;
   bool valid_ = false;
 };

@@ -267,11 +267,16 @@ void compare_command(CompareFlags& f) {
   std::vector<std::string> names;
   for (const EncodingRun& r : passes.runs) names.push_back(r.name);
 
+  for (const std::string& path : {f.vcd, f.timeline, f.json}) {  // outputs may go to new directories
+    std::error_code ignored;  // a directory that cannot be made shows when its file is written
+    if (!path.empty()) std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+  }
+  const std::string vcd_path = f.vcd.size() > 4 && f.vcd.compare(f.vcd.size() - 4, 4, ".vcd") == 0 ? f.vcd : f.vcd + ".vcd";
+  if (!std::ofstream(vcd_path))  // SystemC's VCD writer does not survive a path it cannot open
+    throw InputError(vcd_path, "", "cannot write the VCD file");
   std::ofstream csv;
   const std::string csv_partial = f.timeline + ".partial";
   if (!f.timeline.empty()) {
-    const auto dir = std::filesystem::path(f.timeline).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir);
     csv.open(csv_partial);
     if (!csv) throw InputError(f.timeline, "", "cannot write the timeline");
   }

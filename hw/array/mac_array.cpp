@@ -9,6 +9,7 @@ MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
   act_.assign(P, 0);
   lfsr_state_.assign(P, 1);
   lfsr_ones_.assign(P, 0);
+  ones_.assign(P, 0);
   selects_.assign(array_.stream_bits, 0);
   if (ctx_.config->trace.enabled)
     for (int lane : ctx_.config->trace.lanes)
@@ -77,12 +78,35 @@ int64_t MacArray::lane_value(int lane, bool* clipped) const {
   return saturating_add(acc_[lane], term_.sign * static_cast<int64_t>(lane_ones(lane)), array_.acc_bits, clipped);
 }
 
-void MacArray::end_term() {
+void MacArray::count_term_ones() {
+  const int P = array_.lanes;
+  if (array_.sng != SngKind::ld) {
+    std::copy(lfsr_ones_.begin(), lfsr_ones_.end(), ones_.begin());
+    return;
+  }
+  // Bit planes: selected bit by selected bit, over all lanes at once (a loop the compiler vectorizes).
+  std::fill(ones_.begin(), ones_.end(), 0);
+  const int N = array_.stream_bits;
+  for (int z = 0; z < N; ++z) {
+    const uint32_t n = selects_[z];
+    if (n == 0) continue;
+    const int bit = N - 1 - z;
+    for (int lane = 0; lane < P; ++lane) ones_[lane] += n & (0u - ((act_[lane] >> bit) & 1u));
+  }
+}
+
+void MacArray::add_ones(int sign) {
+  const int A = array_.acc_bits;
   for (int lane = 0; lane < array_.lanes; ++lane) {
     bool clipped = false;
-    acc_[lane] = lane_value(lane, &clipped);
+    acc_[lane] = saturating_add(acc_[lane], sign * static_cast<int64_t>(ones_[lane]), A, &clipped);
     saturations_ += clipped;
   }
+}
+
+void MacArray::end_term() {
+  count_term_ones();
+  add_ones(term_.sign);
   term_open_ = false;
   view_bit_ = UINT64_MAX;
 }
@@ -100,12 +124,16 @@ const std::vector<int64_t>& MacArray::accumulators() const {
 
 void MacArray::apply_term(const Term& term) {
   gather_activations(term.weight % static_cast<uint32_t>(ctx_.job.cols));
-  for (int lane = 0; lane < array_.lanes; ++lane) {
-    bool clipped = false;
-    const int64_t ones = sng_.count(lane, act_[lane], term.nbits);
-    acc_[lane] = saturating_add(acc_[lane], term.sign * ones, array_.acc_bits, &clipped);
-    saturations_ += clipped;
+  const int P = array_.lanes, N = array_.stream_bits;
+  if (array_.sng == SngKind::ld && (term.nbits & (term.nbits - 1)) == 0 && term.nbits <= (1u << N)) {
+    // A log term of 2^(N-e) bits counts round_half_up(a / 2^e) ones (SPEC 5), for all lanes alike.
+    const int e = N - __builtin_ctz(term.nbits);
+    const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
+    for (int lane = 0; lane < P; ++lane) ones_[lane] = (act_[lane] + half) >> e;
+  } else {
+    for (int lane = 0; lane < P; ++lane) ones_[lane] = sng_.count(lane, act_[lane], term.nbits);
   }
+  add_ones(term.sign);
 }
 
 void MacArray::clear() {

@@ -42,6 +42,10 @@ class MacArray : public sc_core::sc_module {
   void gather_activations(uint32_t column);
   // Ones lane `lane` has counted in the current term so far (per-cycle view).
   uint32_t lane_ones(int lane) const;
+  // ones_ := every lane's ones in the current term (per-cycle view).
+  void count_term_ones();
+  // Adds sign * ones_ to every counter, saturating, and counts the lanes that clipped.
+  void add_ones(int sign);
   // Lane's counter as of the last cycle: the term's start value plus its ones so far, clipped.
   int64_t lane_value(int lane, bool* clipped) const;
 
@@ -53,6 +57,7 @@ class MacArray : public sc_core::sc_module {
   std::vector<uint32_t> lfsr_state_;
   std::vector<uint32_t> lfsr_ones_; // LFSR: ones counted this term per lane
   std::vector<uint32_t> selects_;   // LD: cycles' MUX selects of activation bit N-1-z, by z
+  std::vector<uint32_t> ones_;      // per lane: ones of the term being added
   Term term_;
   bool term_open_ = false;          // a per-cycle term has started and not ended
   uint64_t bit_ = 0;                // stream bits of this term already counted

@@ -33,6 +33,11 @@ void expect_cycle_identity(const hw::PassStats& s) {
 
 }  // namespace
 
+namespace slq {
+// Readable parameter names in test listings.
+inline void PrintTo(Format f, std::ostream* os) { *os << to_string(f); }
+}  // namespace slq
+
 class AccelBitExact : public ::testing::TestWithParam<std::tuple<Format, int, int>> {};
 
 // Random layers in every format, B and P: hardware == golden, fast == per-cycle in everything.
