@@ -60,11 +60,8 @@ void run_command(RunFlags& f) {
   report.reproducible = f.reproducible;
   report.runs = &runs;
   const size_t pixels = size_t(test.rows) * test.cols;
-  size_t float_correct = 0;
-  for (size_t i = 0; i < test.size(); ++i) {
+  for (size_t i = 0; i < test.size(); ++i)
     report.float_predictions.push_back(argmax(forward_float(net, image_to_input(test.image(i), pixels))));
-    float_correct += report.float_predictions.back() == test.labels[i];
-  }
 
   const bool keep_dumps = !f.dump_dir.empty();
   std::vector<std::unique_ptr<NetworkRunner>> runners;
@@ -125,7 +122,6 @@ void run_command(RunFlags& f) {
   size_t done_correct = 0;
   for (size_t i = 0; i < report.images; ++i) done_correct += report.float_predictions[i] == test.labels[i];
   report.float_accuracy = report.images ? double(done_correct) / double(report.images) : 0.0;
-  (void)float_correct;
   tb::write_reports(report, f.report_dir);
   if (keep_dumps) {
     std::vector<std::vector<int64_t>> shapes;

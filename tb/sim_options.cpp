@@ -43,6 +43,7 @@ void SimOptions::validate() const {
   if (sim_mode != "fast" && sim_mode != "per-cycle" && sim_mode != "model")
     throw InputError("--sim-mode", "", "unknown mode '" + sim_mode + "' (expected fast, per-cycle or model)");
   if (dataset != "fashion-mnist") throw InputError("--dataset", "", "unknown data set '" + dataset + "'");
+  if (images < 1) throw InputError("--images", "", "must be at least 1");
   if (calibration_images < 1) throw InputError("--calibration-images", "", "must be at least 1");
   if (!(calibration_percentile > 0 && calibration_percentile <= 100))
     throw InputError("--calibration-percentile", "", "must be in (0, 100]");

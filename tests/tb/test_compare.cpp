@@ -435,7 +435,9 @@ TEST(CompareCommand, BadInputExitsTwoWithOneLine) {
       {"compare --synthetic 4by8 --vcd '" + (dir / "x.vcd") + "'", "--synthetic"},
       {"compare --synthetic 4x8 --weight-dist normal --vcd '" + (dir / "x.vcd") + "'", "--weight-dist"},
       {model + "--layer 0_Conv --synthetic 4x8", "--synthetic"},
+      {"compare --synthetic 4x8 --vcd '" + (dir / "blocker/x.vcd") + "'", "cannot write the VCD"},
   };
+  std::ofstream(dir / "blocker") << "a file, not a directory\n";
   for (const auto& [args, needle] : cases) {
     const Result r = slqsim(dir, args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
