@@ -29,7 +29,9 @@ struct GtkwView {
 // Writes a save file for `dump_path`: the clock and cycle number first, then one group per
 // signal below the accelerator scopes (e.g. "decoder.status") holding that signal of each scope,
 // in `scopes` order and named after it. Groups run from the array back up the pipeline
-// (controller, array, decoder, output); vectors show as signed decimals.
+// (controller, array, decoder, output); vectors show as signed decimals, decoder.status and
+// controller.stall_cause by name through translate filter files written next to the save file
+// (FILE.<group>.txt).
 void write_gtkw(const std::string& gtkw_path, const std::string& dump_path, const VcdHeader& vcd,
                 const std::vector<std::string>& scopes, const GtkwView& view);
 
