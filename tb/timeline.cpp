@@ -128,17 +128,6 @@ std::vector<WeightCost> costliest_weights(const EncodingTimeline& e, const Encod
   return out;
 }
 
-namespace {
-
-// The accelerator's controller, found by its place in the module hierarchy.
-hw::Controller& controller_of(const hw::Accelerator& accel) {
-  auto* c = dynamic_cast<hw::Controller*>(sc_core::sc_find_object((std::string(accel.name()) + ".controller").c_str()));
-  if (!c) throw std::logic_error(std::string("no controller in accelerator ") + accel.name());
-  return *c;
-}
-
-}  // namespace
-
 LockstepResult run_lockstep(const std::vector<PassRequest>& requests, const std::vector<std::string>& names,
                             hw::AccelConfig config, const LockstepOptions& options) {
   config.mode = hw::SimMode::per_cycle;
@@ -150,7 +139,7 @@ LockstepResult run_lockstep(const std::vector<PassRequest>& requests, const std:
   std::vector<hw::Accelerator*> accels;
   for (size_t e = 0; e < requests.size(); ++e) {
     accels.push_back(tracer.make_accelerator(names[e], config));
-    controller_of(*accels.back()).set_cycle_observer(recorder.observer(e), options.lane);
+    accels.back()->controller().set_cycle_observer(recorder.observer(e), options.lane);
   }
   LockstepResult result;
   result.outcomes.resize(requests.size());

@@ -1,5 +1,6 @@
 #include "tb/tracing.h"
 
+#include <fstream>
 #include <sstream>
 
 #include "models/errors.h"
@@ -60,6 +61,8 @@ Tracer::Tracer(const std::string& vcd_path, TraceWindow window, const std::strin
   std::string stem = vcd_path;
   if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".vcd") == 0) stem.resize(stem.size() - 4);
   path_ = stem + ".vcd";
+  // SystemC crashes on a VCD it cannot open: check first.
+  if (!std::ofstream(path_)) throw InputError(path_, "", "cannot create the VCD file");
   file_ = sc_core::sc_create_vcd_trace_file(stem.c_str());
   if (!file_) throw InputError(vcd_path, "", "cannot create the VCD file");
   // A power of ten below half a period, so the reference clock's falling edges are representable.

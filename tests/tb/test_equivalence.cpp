@@ -35,6 +35,8 @@ struct Point {
   double memory_stall_p = 0, fifo_stall_p = 0;  // testbench back-pressure
 };
 
+void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
+
 hw::AccelConfig config_of(const Point& p, hw::SimMode mode) {
   hw::AccelConfig c;
   c.array.lanes = p.lanes;
@@ -150,7 +152,9 @@ TEST_P(EquivalenceRandom, FastEqualsPerCycle) {
     total += out[0][i].stats;
   }
   // The sweep must reach the cases where the views could part: idle array cycles, and clipping.
-  EXPECT_GT(total.stall_cycles(), 0u) << "no stall cycle: the decoder never fell behind";
+  if (point.fields_per_cycle == 1) {  // one field a cycle: zero codes, markers and 1-cycle terms stall
+    EXPECT_GT(total.stall_cycles(), 0u) << "no stall cycle: the decoder never fell behind";
+  }
   if (point.memory_stall_p > 0) {
     EXPECT_GT(total.stall_memory, 0u);
   }
@@ -170,7 +174,7 @@ const Point kRandomPoints[] = {
     {"P7_B3_F3_W24", 7, 3, 3, 24},
     {"P32_B1_F2_W13", 32, 1, 2, 13},
     {"P16_B4_F1_W32_lfsr", 16, 4, 1, 32, SngKind::lfsr},
-    {"P16_B2_F1_W32_A10_stalls", 16, 2, 1, 32, SngKind::ld, 10, 0.3, 0.2},
+    {"P16_B2_F1_W32_A8_stalls", 16, 2, 1, 32, SngKind::ld, 8, 0.3, 0.2},
 };
 
 INSTANTIATE_TEST_SUITE_P(Sweep, EquivalenceRandom,

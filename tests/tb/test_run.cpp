@@ -205,6 +205,7 @@ TEST(RunCommand, BadInputExitsTwo) {
       {"run --model '" + test::kModel + "' --lanes 0", "lanes"},
       {"run --model '" + test::kModel + "' --sim-mode turbo", "turbo"},
       {"run --model '" + test::kModel + "' --no-such-flag", "no-such-flag"},
+      {"run --model '" + test::kModel + "' --images 1 --vcd /nonexistent-dir/x.vcd", "x.vcd"},
   };
   for (const auto& [args, needle] : cases) {
     const Result r = slqsim(dir, args);
