@@ -11,7 +11,16 @@ void SimOptions::add_flags(CLI::App* app, bool with_dataset) {
     app->add_option("--data-dir", data_dir, "Directory with the IDX files")->capture_default_str();
     app->add_option("--images", images, "Simulate the first N test images, in order")->capture_default_str();
   }
-  app->add_option("--encodings", encodings, "Comma-separated: tag,special,lq,linear")->capture_default_str();
+  // A comma-separated string on the command line, a list or a string in YAML.
+  app->add_option_function<std::vector<std::string>>(
+         "--encodings",
+         [this](const std::vector<std::string>& names) {
+           encodings.clear();
+           for (const std::string& n : names) encodings += (encodings.empty() ? "" : ",") + n;
+         },
+         "Comma-separated: tag,special,lq,linear")
+      ->delimiter(',')
+      ->default_str(encodings);
   app->add_option("--word-bits", word_bits, "b: bits of an SLQ code word")->capture_default_str();
   app->add_option("--L", max_words, "L: SLQ words per weight at most (tag, special)")->capture_default_str();
   app->add_option("--theta", theta, "SLQ stop threshold on the normalized residue")->capture_default_str();
