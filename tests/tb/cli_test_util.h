@@ -44,12 +44,16 @@ struct Result {
   std::string out, err;
 };
 
-// Runs `slqsim ARGS` (a shell-quoted argument string) with its output captured in dir.
-inline Result slqsim(const TempDir& dir, const std::string& args) {
+// Runs a shell command with its output captured in dir.
+inline Result run_command(const TempDir& dir, const std::string& command) {
   const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string command = std::string("'") + SLQSIM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
-  const int status = std::system(command.c_str());
+  const int status = std::system((command + " >'" + out + "' 2>'" + err + "'").c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+}
+
+// Runs `slqsim ARGS` (a shell-quoted argument string).
+inline Result slqsim(const TempDir& dir, const std::string& args) {
+  return run_command(dir, std::string("'") + SLQSIM_BINARY + "' " + args);
 }
 
 }  // namespace slq::test

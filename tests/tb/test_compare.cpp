@@ -17,50 +17,25 @@
 
 #include "models/npy.h"
 #include "tb/timeline.h"
+#include "tests/tb/cli_test_util.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const std::string kModel = std::string(SLQSIM_SOURCE_DIR) + "/data/lenet_fmnist.onnx";
+using slq::test::kModel;
 const std::vector<std::string> kEncodings = {"tag", "special", "lq", "linear"};
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("slqsim_test_compare_" + std::to_string(getpid()) + "_" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+using slq::test::read_text;
+using slq::test::Result;
+using slq::test::run_command;
+using slq::test::slqsim;
 
- private:
-  fs::path path_;
+// A fresh directory per test, removed afterwards.
+struct TempDir : slq::test::TempDir {
+  TempDir() : slq::test::TempDir("slqsim_test_compare") {}
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int exit_code;
-  std::string out, err;
-};
-
-Result run_command(const TempDir& dir, const std::string& command) {
-  const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const int status = std::system((command + " >'" + out + "' 2>'" + err + "'").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
-}
-Result slqsim(const TempDir& dir, const std::string& args) {
-  return run_command(dir, std::string("'") + SLQSIM_BINARY + "' " + args);
-}
 bool have_program(const std::string& name) { return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0; }
 
 // A VCD read back: declared signals and their value changes in cycles.
