@@ -3,19 +3,21 @@
 // 2.3.4); bench/bench_report runs this program several times and takes medians.
 //
 //   bench_array [--lanes P] [--mode per-cycle|fast] [--bits-per-cycle B] [--cycles C]
-//               [--vcd FILE] [--trace-lanes 0|all|LIST] [--check]
+//               [--vcd FILE [--vcd-without-clock] [--window FROM:TO]] [--trace-lanes 0|all|LIST] [--check]
+//
+// --vcd traces what `slqsim run --vcd` traces (tb::Tracer: a reference clock and cycle number,
+// the pipeline's signals, the accumulators of --trace-lanes); --vcd-without-clock leaves out the
+// reference clock and cycle number, to show what they cost.
 //
 // Prints one JSON line: simulated cycles, lane-cycles, wall seconds of sc_start and the rates.
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <string>
 
 #include "hw/accelerator.h"
 #include "models/codec.h"
 #include "models/sc_layer.h"
-#include "tb/pass_driver.h"
 #include "tb/tracing.h"
 
 using namespace slq;
@@ -29,6 +31,8 @@ struct Args {
   uint64_t cycles = 6'000'000;  // simulated array cycles to aim for
   std::string vcd;
   std::string trace_lanes = "0";
+  std::string window;              // FROM:TO cycles traced (tb::parse_window), "" = all
+  bool vcd_without_clock = false;  // the accelerator's signals only: no reference clock, no cycle
   bool check = false;
 };
 
@@ -49,6 +53,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--cycles") a.cycles = std::stoull(value());
     else if (k == "--vcd") a.vcd = value();
     else if (k == "--trace-lanes") a.trace_lanes = value();
+    else if (k == "--vcd-without-clock") a.vcd_without_clock = true;
+    else if (k == "--window") a.window = value();
     else if (k == "--check") a.check = true;
     else {
       std::fprintf(stderr, "bench_array: unknown argument %s\n", k.c_str());
@@ -134,8 +140,25 @@ int main(int argc, char** argv) {
     lanes.clear();
     for (int l = 0; l < args.lanes; ++l) lanes += (l ? "," : "") + std::to_string(l);
   }
-  tb::Tracer tracer(args.vcd, tb::TraceWindow{}, lanes, config);
-  hw::Accelerator* accel = tracer.make_accelerator("accel", config);
+  const tb::TraceWindow window = tb::parse_window(args.window, "--window");
+  tb::Tracer tracer(args.vcd_without_clock ? "" : args.vcd, window, lanes, config);
+  hw::Accelerator* accel = nullptr;
+  sc_core::sc_trace_file* bare = nullptr;
+  if (args.vcd_without_clock && !args.vcd.empty()) {
+    std::string stem = args.vcd;
+    if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".vcd") == 0) stem.resize(stem.size() - 4);
+    bare = sc_core::sc_create_vcd_trace_file(stem.c_str());
+    bare->set_time_unit(static_cast<double>(config.period_ps), sc_core::SC_PS);
+    hw::AccelConfig traced = config;
+    traced.trace.enabled = true;
+    traced.trace.lanes = tb::parse_lanes(lanes, "--trace-lanes");
+    traced.trace.window_from = window.from;
+    traced.trace.window_to = window.to;
+    accel = new hw::Accelerator("accel", traced);  // alive to the end of the process
+    accel->trace(bare);
+  } else {
+    accel = tracer.make_accelerator("accel", config);
+  }
 
   PassResult golden;
   if (args.check) {
@@ -147,6 +170,7 @@ int main(int argc, char** argv) {
   sc_core::sc_start();
   const auto t2 = std::chrono::steady_clock::now();
   tracer.close();
+  if (bare) sc_core::sc_close_vcd_trace_file(bare);
   const double wall = std::chrono::duration<double>(t2 - t1).count();
   const uint64_t cycles = driver->cycles, busy = driver->busy, passes = driver->passes;
   const uint64_t mismatches = driver->mismatches;

@@ -41,8 +41,13 @@ void StreamDecoder::tick() {
 
   DecoderStatus what = DecoderStatus::idle;
   pushed_this_cycle_ = 0;
-  for (int slot = 0; slot < ctx_.config->fields_per_cycle && !finished_; ++slot)
+  for (int slot = 0; slot < ctx_.config->fields_per_cycle && !finished_; ++slot) {
+    if (fields_->complete()) {  // the stream may end in any slot; what follows is padding
+      finished_ = true;
+      break;
+    }
     if (!decode_one_field(what)) break;
+  }
   if (!finished_ && fields_->complete()) finished_ = true;
   if (finished_) what = pushed_this_cycle_ ? DecoderStatus::produced : DecoderStatus::done;
   request_words();

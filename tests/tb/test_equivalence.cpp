@@ -184,6 +184,27 @@ INSTANTIATE_TEST_SUITE_P(Sweep, EquivalenceRandom,
                            return std::string(to_string(std::get<0>(info.param))) + "_" + std::get<1>(info.param).name;
                          });
 
+// The smallest case of the sweep's fields_per_cycle > 1 points: one lq weight, so the rest of
+// its memory word is padding made of whole fields. The stream is complete after the first slot;
+// a second slot in the same cycle must not read the padding as a further weight.
+TEST(EquivalenceEdge, StreamEndingInsideAWordWithTwoFieldsPerCycle) {
+  test::RandomLayer L;
+  L.code = code_of(Format::lq, 32);
+  L.rows = 1;
+  L.cols = 1;
+  L.words.add({2});
+  L.stream = pack_stream(L.words, L.code);
+  L.acts.assign(4, 200);
+  Point point{"P4_B1_F2_W32", 4, 1, 2, 32};
+  const auto out = test::run_layers({config_of(point, hw::SimMode::per_cycle), config_of(point, hw::SimMode::fast)}, {L});
+  ASSERT_EQ(out[0].size(), 1u);
+  EXPECT_EQ(out[0][0].acc, std::vector<int64_t>(4, 50));  // round_half_up(200 / 4)
+  EXPECT_EQ(out[0][0].acc, out[1][0].acc);
+  EXPECT_TRUE(out[0][0].stats == out[1][0].stats) << stats_diff(out[0][0].stats, out[1][0].stats);
+  EXPECT_EQ(out[0][0].stats.fields, 1u);
+  EXPECT_EQ(out[0][0].stats.busy_cycles, 64u);
+}
+
 // ---- the shipped model -------------------------------------------------------------------
 
 // Runs every pass of every encoding on a per-cycle and a fast accelerator in lockstep and
