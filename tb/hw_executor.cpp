@@ -4,6 +4,18 @@
 
 namespace slq::tb {
 
+hw::PassJob pass_job_of(const PassRequest& r) {
+  hw::PassJob j;
+  j.memory = &r.layer->image.stream.mem;
+  j.code = r.layer->image.params;
+  j.weight_count = r.layer->image.weight_count;
+  j.rows = r.layer->rows;
+  j.cols = r.layer->cols;
+  j.acts = &r.acts;
+  j.active_lanes = r.active_lanes;
+  return j;
+}
+
 HwExecutor::HwExecutor(std::vector<hw::Accelerator*> accels, bool scoreboard)
     : accels_(std::move(accels)), scoreboard_(scoreboard), sng_(accels_.front()->config().array) {}
 
@@ -11,16 +23,8 @@ void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<P
   std::vector<hw::PassJob> jobs(requests.size());
   sc_core::sc_event_and_list all_done;
   for (size_t i = 0; i < requests.size(); ++i) {
-    const PassRequest& r = requests[i];
-    hw::PassJob& j = jobs[i];
-    j.memory = &r.layer->image.stream.mem;
-    j.code = r.layer->image.params;
-    j.weight_count = r.layer->image.weight_count;
-    j.rows = r.layer->rows;
-    j.cols = r.layer->cols;
-    j.acts = &r.acts;
-    j.active_lanes = r.active_lanes;
-    accels_[i]->start(j);
+    jobs[i] = pass_job_of(requests[i]);
+    accels_[i]->start(jobs[i]);
     all_done &= accels_[i]->done_event();
   }
   sc_core::wait(all_done);

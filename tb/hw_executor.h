@@ -18,6 +18,9 @@ class ScoreboardMismatch : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The accelerator's job for a pass request (pointers into the request and its layer).
+hw::PassJob pass_job_of(const PassRequest& r);
+
 class HwExecutor : public PassExecutor {
  public:
   // One accelerator per request slot, used in lockstep. Must be called from an SC_THREAD.

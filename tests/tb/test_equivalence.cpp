@@ -216,15 +216,7 @@ class LockstepExecutor : public PassExecutor {
   void execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) override {
     sc_core::sc_event_and_list all_done;
     for (size_t i = 0; i < requests.size(); ++i) {
-      const PassRequest& r = requests[i];
-      hw::PassJob j;
-      j.memory = &r.layer->image.stream.mem;
-      j.code = r.layer->image.params;
-      j.weight_count = r.layer->image.weight_count;
-      j.rows = r.layer->rows;
-      j.cols = r.layer->cols;
-      j.acts = &r.acts;
-      j.active_lanes = r.active_lanes;
+      const hw::PassJob j = tb::pass_job_of(requests[i]);
       for (hw::Accelerator* a : {per_cycle_[i], fast_[i]}) {
         a->start(j);
         all_done &= a->done_event();
