@@ -94,7 +94,7 @@ void forward_systemc_report(const sc_core::sc_report& report, const sc_core::sc_
   if (actions & (SC_LOG | SC_DISPLAY)) {
     const std::string text = describe(report, report.get_severity() >= SC_ERROR);
     switch (report.get_severity()) {
-      case SC_INFO: spdlog::info("{}", text); break;
+      case SC_INFO: spdlog::debug("{}", text); break;  // kernel chatter (stop, trace time unit): -v shows it
       case SC_WARNING: spdlog::warn("{}", text); break;
       default: spdlog::error("{}", text); break;
     }
@@ -107,8 +107,6 @@ void forward_systemc_report(const sc_core::sc_report& report, const sc_core::sc_
 void route_systemc_reports() {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", /*overwrite=*/0);
   sc_core::sc_report_handler::set_handler(forward_systemc_report);
-  // sc_stop() is how every slqsim simulation ends; its info message is noise.
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 }
 
 // ---- YAML config files -----------------------------------------------------------------

@@ -32,7 +32,7 @@ struct LogOptions {
 };
 void add_logging_options(CLI::App& app, LogOptions& options);
 
-// Routes SystemC reports into spdlog, stamped with the simulated time: info -> info,
+// Routes SystemC reports into spdlog, stamped with the simulated time: info -> debug,
 // warning -> warn. Errors and fatals throw the sc_core::sc_report (fatals too, instead of
 // abort()); sc_start() passes it on and run_cli prints it on one line and exits 1.
 // Also sets SYSTEMC_DISABLE_COPYRIGHT_MESSAGE unless the user set it, which only helps if
