@@ -107,9 +107,32 @@ hw::Accelerator* Tracer::make_accelerator(const std::string& name, hw::AccelConf
   return accel;
 }
 
+namespace {
+// SystemC stamps the VCD with the wall-clock date; blank it (in place, same length) so the same
+// configuration gives byte-identical waveforms.
+void blank_vcd_date(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::string head(256, '\0');
+  f.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(f.gcount()));
+  const auto begin = head.find("$date\n");
+  const auto end = head.find("\n$end", begin);
+  if (!f.good() && head.empty()) return;
+  if (begin == std::string::npos || end == std::string::npos) return;
+  const size_t from = begin + 6;
+  std::string text = "     (date omitted: reproducible waveform)";
+  text.resize(end - from, ' ');
+  f.clear();
+  f.seekp(static_cast<std::streamoff>(from));
+  f.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+}  // namespace
+
 void Tracer::close() {
-  if (file_) sc_core::sc_close_vcd_trace_file(file_);
+  if (!file_) return;
+  sc_core::sc_close_vcd_trace_file(file_);
   file_ = nullptr;
+  blank_vcd_date(path_);
 }
 
 }  // namespace slq::tb
