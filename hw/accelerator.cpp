@@ -26,6 +26,8 @@ void Accelerator::start(const PassJob& job) {
     throw InputError("config", "", "memory word bits W must be at least the field width");
   ctx_.job = job;
   ctx_.start = sc_core::sc_time_stamp();
+  ctx_.array_free_at = 0;
+  ctx_.last_pop_cycle = UINT64_MAX;
   memory_.begin_pass();
   decoder_.begin_pass();
   array_.begin_pass(job.rows);

@@ -18,6 +18,10 @@ struct PassContext {
   sc_core::sc_time start;       // time of cycle 0
   sc_core::sc_time period;
   sc_core::sc_event start_event;
+  // Written by the controller: when the array is next free, and the cycle of its last pop. The
+  // decoder, held by a full FIFO, resumes the cycle after the next pop without waking for it.
+  uint64_t array_free_at = 0;
+  uint64_t last_pop_cycle = UINT64_MAX;
   uint64_t cycle() const { return static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period); }
   uint64_t global_cycle() const { return static_cast<uint64_t>(sc_core::sc_time_stamp() / period); }
   bool tracing_now() const {

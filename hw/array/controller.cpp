@@ -111,6 +111,8 @@ void Controller::start_term(const Term& term) {
     row_ = row;
   }
   const uint64_t cycles = term_cycles(term.nbits, ctx_.config->array.bits_per_cycle);
+  ctx_.last_pop_cycle = ctx_.cycle();
+  ctx_.array_free_at = ctx_.last_pop_cycle + cycles;
   stats_.busy_cycles += cycles;
   stats_.lane_busy_cycles += cycles * static_cast<uint64_t>(ctx_.job.active_lanes);
   if (ctx_.config->mode == SimMode::fast) {

@@ -65,8 +65,19 @@ void StreamDecoder::tick() {
     return;  // static sensitivity: the next pass's start
   }
   if (what == DecoderStatus::fifo_full) {
-    waiting_for_space_ = true;
-    blocked_since_ = ctx_.cycle();
+    const uint64_t now = ctx_.cycle();
+    if (ctx_.config->stalls.fifo_probability == 0) {
+      // The FIFO is full, so the controller takes a term as soon as the array is free: this
+      // cycle if it is free now (or already took one), else when its current term ends. The
+      // slot is usable the cycle after; sleep until then (one wake-up instead of two).
+      const bool pops_now = ctx_.last_pop_cycle == now || ctx_.array_free_at <= now;
+      const uint64_t resume = (pops_now ? now : ctx_.array_free_at) + 1;
+      stats_.decoder_fifo_full_cycles += resume - now;
+      next_trigger(static_cast<double>(resume - now) * ctx_.period);
+      return;
+    }
+    waiting_for_space_ = true;  // pops may be held back at random: wait for one
+    blocked_since_ = now;
     next_trigger(fifo_.data_read_event());
     return;
   }
