@@ -66,7 +66,7 @@ T get(const nlohmann::json& j, const char* key, const std::string& file) {
 
 }  // namespace
 
-MemoryImage read_image(const std::string& hex_path) {
+MemoryImage read_image(const std::string& hex_path, uint64_t* sidecar_words) {
   MemoryImage image;
   const std::string side = sidecar_path(hex_path);
   nlohmann::json j;
@@ -129,8 +129,9 @@ MemoryImage read_image(const std::string& hex_path) {
     image.stream.mem.push_back(value);
     if (image.stream.mem.size() == words + 1) extra_line = line_no;
   }
+  if (sidecar_words) *sidecar_words = words;
   // Too many words: point at the first extra one; too few: at the line after the last.
-  if (image.stream.mem.size() != words)
+  if (image.stream.mem.size() != words && !sidecar_words)
     throw InputError(hex_path, "line " + std::to_string(extra_line ? extra_line : line_no),
                      "image has " + std::to_string(image.stream.mem.size()) + " words, sidecar says " +
                          std::to_string(words));

@@ -27,6 +27,9 @@ std::string image_hex_text(const MemoryImage& image);
 std::string image_sidecar_text(const MemoryImage& image);
 // Reads and checks an image and its sidecar (formats, ranges, word count); does not decode.
 // Throws InputError naming the file, the line or JSON key, and the reason.
-MemoryImage read_image(const std::string& hex_path);
+// With `sidecar_words` given, a word count that differs from the sidecar's is not an error: the
+// words are returned as the hex file has them and the sidecar's count is stored there (so a
+// decoder can say where such a stream breaks).
+MemoryImage read_image(const std::string& hex_path, uint64_t* sidecar_words = nullptr);
 
 }  // namespace slq

@@ -61,12 +61,7 @@ class PassCapture : public PassExecutor {
 };
 
 void quantize_all(const Network& net, const tb::SimOptions& o, ComparePasses& out) {
-  for (Format fmt : o.formats()) {
-    EncodingRun r;
-    r.name = to_string(fmt);
-    r.layers = quantize_network(net, o.quant(fmt));
-    out.runs.push_back(std::move(r));
-  }
+  out.runs = o.encoding_runs(net);
 }
 
 // The layer's input activations for image I, per encoding, exactly as `run` feeds them: the

@@ -1,14 +1,11 @@
 // slqsim decode: validates a weight-memory image against its sidecar by decoding it (SPEC 4)
 // and prints what the stream holds. A malformed image exits 2 naming the field and bit offset.
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
 #include "models/errors.h"
@@ -23,48 +20,6 @@ struct DecodeFlags {
   std::string image;
   bool quiet_table = false;
 };
-
-// read_image rejects an image whose word count differs from its sidecar's memory_words before
-// anything is decoded. decode still wants to say where such a stream breaks, so in that one case
-// the words are re-read here as the hex file has them. Any other error is read_image's.
-MemoryImage read_image_any_length(const std::string& hex, uint64_t& sidecar_words) {
-  try {
-    MemoryImage image = read_image(hex);
-    sidecar_words = image.stream.mem.size();
-    return image;
-  } catch (const InputError& error) {
-    MemoryImage image;
-    try {
-      const nlohmann::json j = nlohmann::json::parse(std::ifstream(sidecar_path(hex)));
-      CodeParams& p = image.params;
-      p.format = parse_format(j.at("format").get<std::string>());
-      p.word_bits = j.at("word_bits").get<int>();
-      p.stream_bits = j.at("stream_bits").get<int>();
-      p.mem_word_bits = j.at("mem_word_bits").get<int>();
-      p.max_words = j.at("max_words").get<int>();
-      p.theta = j.at("theta").get<double>();
-      p.rounding = parse_rounding(j.at("rounding").get<std::string>());
-      image.layer = j.at("layer").get<std::string>();
-      image.shape = j.at("shape").get<std::vector<int64_t>>();
-      image.weight_count = j.at("weight_count").get<uint64_t>();
-      image.scale_exponents = j.at("scale_exponents").get<std::vector<int>>();
-      image.linear_step = j.at("linear_step").get<double>();
-      image.stream.bits = j.at("stream_bit_count").get<uint64_t>();
-      sidecar_words = j.at("memory_words").get<uint64_t>();
-      std::ifstream in(hex);
-      for (std::string line; std::getline(in, line);) {
-        line.erase(std::min(line.size(), line.find("//")));
-        line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c) || c == '_'; }),
-                   line.end());
-        if (!line.empty()) image.stream.mem.push_back(std::stoull(line, nullptr, 16));
-      }
-    } catch (const std::exception&) {
-      throw error;
-    }
-    if (image.stream.mem.size() == sidecar_words) throw error;
-    return image;
-  }
-}
 
 // Fields and bits the decoded weights take in the stream (SPEC 4 table).
 struct Usage {
@@ -152,7 +107,7 @@ void print_stats(const MemoryImage& img, const WeightWords& w, const Usage& u, b
 
 void decode_command(const DecodeFlags& f) {
   uint64_t sidecar_words = 0;
-  const MemoryImage img = read_image_any_length(f.image, sidecar_words);
+  const MemoryImage img = read_image(f.image, &sidecar_words);
   const uint64_t image_bits = img.stream.mem.size() * uint64_t(img.params.mem_word_bits);
   if (img.weight_count > image_bits)  // every weight needs at least one field: do not even try
     throw InputError(sidecar_path(f.image), "key 'weight_count'",

@@ -44,13 +44,7 @@ void run_command(RunFlags& f) {
   spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
 
-  std::vector<EncodingRun> runs;
-  for (Format fmt : o.formats()) {
-    EncodingRun r;
-    r.name = to_string(fmt);
-    r.layers = quantize_network(net, o.quant(fmt));
-    runs.push_back(std::move(r));
-  }
+  std::vector<EncodingRun> runs = o.encoding_runs(net);
   tb::RunReport report;
   report.config = o.to_json();
   report.net = &net;

@@ -73,6 +73,17 @@ CodeParams SimOptions::code(Format f) const {
   return p;
 }
 
+std::vector<EncodingRun> SimOptions::encoding_runs(const Network& net) const {
+  std::vector<EncodingRun> runs;
+  for (Format f : formats()) {
+    EncodingRun r;
+    r.name = to_string(f);
+    r.layers = quantize_network(net, quant(f));
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
 ArrayParams SimOptions::array() const {
   ArrayParams a;
   a.lanes = lanes;

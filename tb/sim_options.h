@@ -9,6 +9,8 @@
 
 #include "hw/accel_config.h"
 #include "models/format.h"
+#include "models/net_runner.h"
+#include "models/network.h"
 #include "models/qnet.h"
 
 namespace slq::tb {
@@ -44,6 +46,8 @@ struct SimOptions {
   std::vector<Format> formats() const { return parse_format_list(encodings); }
   CodeParams code(Format f) const;
   QuantOptions quant(Format f) const { return {code(f), per_channel_scale}; }
+  // The network quantized for every requested encoding, in the order given.
+  std::vector<EncodingRun> encoding_runs(const Network& net) const;
   ArrayParams array() const;
   hw::AccelConfig accel() const;
   nlohmann::ordered_json to_json() const;

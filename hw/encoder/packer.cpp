@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iomanip>
 
+#include "hw/encoder/stats_row.h"
 #include "models/errors.h"
 
 namespace slq {
@@ -145,9 +146,7 @@ void StreamPacker::print(std::ostream& os) const {
   os << "StreamPacker " << name() << "\n  SPECS format=" << to_string(p.format) << " b=" << p.word_bits
      << " L=" << p.max_words << " W=" << p.mem_word_bits << " weights_per_stream=" << config_.weights_per_stream
      << " period=" << config_.clock_period << "\n  STATS\n";
-  auto row = [&os](const char* label, uint64_t value, const char* note) {
-    os << "    " << std::left << std::setw(16) << label << std::right << std::setw(12) << value << "  " << note << "\n";
-  };
+  auto row = [&os](const char* label, uint64_t value, const char* note) { print_stats_row(os, label, value, note); };
   row("cycles_busy", cycles_busy_, "one field appended each");
   row("marker_cycles", marker_cycles_, "of which markers M (special)");
   row("cycles_stalled", cycles_stalled_, "field ready, output FIFO too full");

@@ -2,6 +2,7 @@
 
 #include <iomanip>
 
+#include "hw/encoder/stats_row.h"
 #include "models/errors.h"
 
 namespace slq {
@@ -84,9 +85,7 @@ void SlqEncoder::print(std::ostream& os) const {
   os << "SlqEncoder " << name() << "\n  SPECS format=" << to_string(p.format) << " b=" << p.word_bits
      << " L=" << logquant_.words_limit << " theta=" << p.theta << " (|r| <= " << logquant_.theta_fixed
      << " in Q1.15) period=" << config_.clock_period << "\n  STATS\n";
-  auto row = [&os](const char* label, uint64_t value, const char* note) {
-    os << "    " << std::left << std::setw(16) << label << std::right << std::setw(12) << value << "  " << note << "\n";
-  };
+  auto row = [&os](const char* label, uint64_t value, const char* note) { print_stats_row(os, label, value, note); };
   row("cycles_busy", cycles_busy_, "one LogQuant step each");
   row("cycles_stalled", cycles_stalled_, "word ready, output FIFO full");
   row("cycles_idle", cycles_idle_, "no weight to encode");

@@ -262,13 +262,7 @@ TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
   const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 16);
   ASSERT_EQ(images.size(), 2u);
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
-  std::vector<EncodingRun> runs;
-  for (Format f : o.formats()) {
-    EncodingRun r;
-    r.name = to_string(f);
-    r.layers = quantize_network(net, o.quant(f));
-    runs.push_back(std::move(r));
-  }
+  std::vector<EncodingRun> runs = o.encoding_runs(net);
   ASSERT_EQ(runs.size(), 4u);
   std::vector<hw::Accelerator*> per_cycle, fast;  // alive to the end of the process
   for (const EncodingRun& r : runs) {
