@@ -25,7 +25,7 @@ bool AccelConfig::operator==(const AccelConfig& o) const {
   return array.lanes == o.array.lanes && array.bits_per_cycle == o.array.bits_per_cycle &&
          array.acc_bits == o.array.acc_bits && array.stream_bits == o.array.stream_bits && array.sng == o.array.sng &&
          array.seed == o.array.seed && fields_per_cycle == o.fields_per_cycle && fifo_depth == o.fifo_depth &&
-         period_ps == o.period_ps && mode == o.mode;
+         period_ps == o.period_ps && mode == o.mode && pass_schedule == o.pass_schedule;
 }
 
 std::ostream& operator<<(std::ostream& os, const AccelConfig& c) {

@@ -34,6 +34,10 @@ struct AccelConfig {
   int fifo_depth = 2;             // term FIFO entries
   uint64_t period_ps = 1000;      // clock period in ps (1 GHz)
   SimMode mode = SimMode::fast;
+  // Fast mode without stall sources, tracing or a cycle observer runs whole passes from
+  // models::pass_schedule (the pipeline's plain C++ twin) and advances time once per pass; false
+  // keeps fast mode term by term in SystemC (the equivalence tests check both).
+  bool pass_schedule = true;
   StallSources stalls;
   TraceOptions trace;
   void validate(const std::string& where = "config") const;

@@ -28,6 +28,8 @@ void Accelerator::start(const PassJob& job) {
   ctx_.start = sc_core::sc_time_stamp();
   ctx_.array_free_at = 0;
   ctx_.last_pop_cycle = UINT64_MAX;
+  ctx_.scheduled = config_.mode == SimMode::fast && config_.pass_schedule && !config_.stalls.any() &&
+                   !config_.trace.enabled && !controller_.observed();
   memory_.begin_pass();
   decoder_.begin_pass();
   array_.begin_pass(job.rows);
@@ -38,6 +40,8 @@ void Accelerator::start(const PassJob& job) {
 
 PassStats Accelerator::stats() const {
   PassStats s = controller_.stats();
+  s.saturations = array_.saturations();
+  if (ctx_.scheduled) return s;  // the schedule has the decoder's counts too
   const PassStats& d = decoder_.stats();
   s.fields = d.fields;
   s.terms = d.terms;

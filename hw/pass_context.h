@@ -18,6 +18,9 @@ struct PassContext {
   sc_core::sc_time start;       // time of cycle 0
   sc_core::sc_time period;
   sc_core::sc_event start_event;
+  // The pass runs from models::pass_schedule (fast mode, deterministic pipeline, nothing traced):
+  // the controller does it all; memory and decoder stay idle.
+  bool scheduled = false;
   // Written by the controller: when the array is next free, and the cycle of its last pop. The
   // decoder, held by a full FIFO, resumes the cycle after the next pop without waking for it.
   uint64_t array_free_at = 0;

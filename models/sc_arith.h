@@ -2,6 +2,7 @@
 // saturating up/down counters. The bit-level functions define the hardware; the closed forms
 // must equal them (tests hold them to it).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -50,6 +51,36 @@ inline int64_t saturating_add(int64_t acc, int64_t delta, int acc_bits, bool* sa
   if (r < lo) { *saturated = true; return lo; }
   return r;
 }
+
+// Adds sign * ones[lane] to acc[lane] for every lane, saturating at acc_bits; returns how many lanes
+// clipped. `bound` is an upper bound of every |acc[lane]| that the caller keeps (0 for cleared
+// counters). Each ones[lane] is at most max_ones; while the bound leaves room for that, no lane can
+// clip and the adds need no checks (the common case: a loop the compiler vectorizes).
+inline uint64_t accumulate_lanes(int64_t* acc, const uint32_t* ones, int lanes, int sign, uint32_t max_ones,
+                                 int acc_bits, int64_t& bound) {
+  const int64_t hi = (int64_t{1} << (acc_bits - 1)) - 1;
+  if (bound + max_ones <= hi) {
+    const int64_t s = sign;
+    for (int lane = 0; lane < lanes; ++lane) acc[lane] += s * static_cast<int64_t>(ones[lane]);
+    bound += max_ones;
+    return 0;
+  }
+  uint64_t clipped_lanes = 0;
+  int64_t largest = 0;
+  for (int lane = 0; lane < lanes; ++lane) {
+    bool clipped = false;
+    acc[lane] = saturating_add(acc[lane], sign * static_cast<int64_t>(ones[lane]), acc_bits, &clipped);
+    clipped_lanes += clipped;
+    largest = std::max(largest, acc[lane] < 0 ? -acc[lane] : acc[lane]);
+  }
+  bound = largest;
+  return clipped_lanes;
+}
+
+// acc[lane] += sign * round_half_up(acts[lane] / 2^e) for every lane, unchecked: the closed form of
+// a log term (SPEC 5) when the caller knows no counter can clip. Built for AVX2 and plain x86-64,
+// picked at load time.
+void add_rounded_shift(int64_t* acc, const uint32_t* acts, int lanes, int e, int sign);
 
 // A term as the MAC array sees it: sign and the number of stream bits it counts.
 struct TermBits {

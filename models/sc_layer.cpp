@@ -1,5 +1,8 @@
 #include "models/sc_layer.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "models/errors.h"
 
 namespace slq {
@@ -45,7 +48,7 @@ SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
     const uint32_t values = 1u << n_;
     ld_table_.resize(static_cast<size_t>(values) * (values + 1));
     for (uint32_t act = 0; act < values; ++act)
-      for (uint32_t n = 0; n <= values; ++n) ld_table_[act * (values + 1) + n] = static_cast<uint16_t>(ld_count(act, n, n_));
+      for (uint32_t n = 0; n <= values; ++n) ld_table_[n * values + act] = static_cast<uint16_t>(ld_count(act, n, n_));
     return;
   }
   auto table = std::make_shared<LfsrTable>(a.stream_bits);
@@ -61,16 +64,26 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
   PassResult r;
   r.rows = rows;
   r.lanes = a.lanes;
-  r.acc.assign(static_cast<size_t>(rows) * a.lanes, 0);
+  const int P = a.lanes;
+  r.acc.assign(static_cast<size_t>(rows) * P, 0);
+  // The lanes of one column side by side, so a term reads P neighbouring activations.
+  std::vector<uint32_t> by_col(static_cast<size_t>(cols) * P);
+  for (int lane = 0; lane < P; ++lane)
+    for (int col = 0; col < cols; ++col) by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
+  std::vector<uint32_t> ones(P);
+  int64_t bound = 0;              // of |acc| in the current row
+  uint32_t row = 0, row_first = 0;  // weights [row_first, row_first + cols) are row `row`
+  bool in_row = false;
   for (const Term& t : terms) {
-    const uint32_t row = t.weight / cols, col = t.weight % cols;
-    int64_t* acc = &r.acc[static_cast<size_t>(row) * a.lanes];
-    for (int lane = 0; lane < a.lanes; ++lane) {
-      const int64_t ones = sng.count(lane, acts[static_cast<size_t>(lane) * cols + col], t.nbits);
-      bool clipped = false;
-      acc[lane] = saturating_add(acc[lane], t.sign * ones, a.acc_bits, &clipped);
-      r.saturations += clipped;
+    if (!in_row || t.weight < row_first || t.weight - row_first >= static_cast<uint32_t>(cols)) {
+      row = t.weight / cols;  // stream order moves row by row: this runs once per row
+      row_first = row * cols;
+      in_row = true;
+      bound = 0;
+      for (int lane = 0; lane < P; ++lane) bound = std::max<int64_t>(bound, std::abs(r.acc[size_t(row) * P + lane]));
     }
+    r.saturations += sng.accumulate(&r.acc[static_cast<size_t>(row) * P], &by_col[static_cast<size_t>(t.weight - row_first) * P],
+                                    P, t.sign, t.nbits, a.acc_bits, bound, ones.data());
     r.term_cycles += term_cycles(t.nbits, a.bits_per_cycle);
   }
   return r;

@@ -44,8 +44,37 @@ class SngBank {
     // A log term counts 2^(N-e) bits: round_half_up(a / 2^e) in closed form.
     if ((nbits & (nbits - 1)) == 0 && nbits <= (1u << n_))
       return static_cast<uint32_t>(round_half_up_shift(activation, n_ - __builtin_ctz(nbits)));
-    if (!ld_table_.empty() && nbits <= (1u << n_)) return ld_table_[activation * ((1u << n_) + 1) + nbits];
+    if (!ld_table_.empty() && nbits <= (1u << n_)) return ld_table_[(nbits << n_) + activation];
     return ld_count(activation, nbits, n_);
+  }
+  // count() of lanes 0 .. lanes-1 at once: ones[lane] for acts[lane].
+  void counts(const uint32_t* acts, uint32_t nbits, int lanes, uint32_t* ones) const {
+    if (!lfsr_ && (nbits & (nbits - 1)) == 0 && nbits <= (1u << n_)) {
+      const int e = n_ - __builtin_ctz(nbits);
+      const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
+      for (int lane = 0; lane < lanes; ++lane) ones[lane] = (acts[lane] + half) >> e;
+      return;
+    }
+    if (!ld_table_.empty() && nbits <= (1u << n_)) {  // a linear term: one row of the table
+      const uint16_t* row = &ld_table_[nbits << n_];
+      for (int lane = 0; lane < lanes; ++lane) ones[lane] = row[acts[lane]];
+      return;
+    }
+    for (int lane = 0; lane < lanes; ++lane) ones[lane] = count(lane, acts[lane], nbits);
+  }
+  // One term into lanes 0 .. lanes-1: acc[lane] += sign * count(lane, acts[lane], nbits),
+  // saturating at acc_bits, with accumulate_lanes's `bound`; returns the lanes that clipped.
+  // `scratch` holds `lanes` counts.
+  uint64_t accumulate(int64_t* acc, const uint32_t* acts, int lanes, int sign, uint32_t nbits, int acc_bits,
+                      int64_t& bound, uint32_t* scratch) const {
+    if (!lfsr_ && (nbits & (nbits - 1)) == 0 && nbits <= (1u << n_) &&
+        bound + nbits <= (int64_t{1} << (acc_bits - 1)) - 1) {
+      add_rounded_shift(acc, acts, lanes, n_ - __builtin_ctz(nbits), sign);
+      bound += nbits;
+      return 0;
+    }
+    counts(acts, nbits, lanes, scratch);
+    return accumulate_lanes(acc, scratch, lanes, sign, nbits, acc_bits, bound);
   }
   uint32_t lane_seed(int lane) const { return seed_[lane]; }
 
@@ -53,7 +82,7 @@ class SngBank {
   int n_;
   std::shared_ptr<const LfsrTable> lfsr_;
   std::vector<uint32_t> seed_, phase_;
-  std::vector<uint16_t> ld_table_;  // ld_count(a, n) for n <= 2^N (N <= 10): linear terms
+  std::vector<uint16_t> ld_table_;  // ld_count(a, n) at [n * 2^N + a], n <= 2^N (N <= 10): linear terms
 };
 
 // Accumulators after one pass: acc[row * lanes + lane].

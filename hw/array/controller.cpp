@@ -17,11 +17,42 @@ void Controller::begin_pass() {
   remaining_ = 0;
   row_ = -1;
   finished_ = false;
+  done_pending_ = false;
   stats_ = PassStats{};
+}
+
+// The whole pass at once: terms decoded from the memory image, the array's closed forms, and the
+// timing and statistics of models::pass_schedule; time then jumps to the pass's final cycle.
+void Controller::run_scheduled_pass() {
+  const PassJob& job = ctx_.job;
+  const PipelineParams pipe{ctx_.config->fields_per_cycle, ctx_.config->fifo_depth, ctx_.config->array.bits_per_cycle};
+  const ScheduleCache::Entry& schedule = schedules_.get(*job.memory, job.code, job.weight_count, pipe);
+  const uint32_t cols = static_cast<uint32_t>(job.cols);
+  uint32_t row_first = 0;  // the row's first weight index
+  for (const Term& term : schedule.fields.terms) {
+    if (row_ < 0 || term.weight - row_first >= cols) {  // stream order: once per row
+      if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
+      array_.clear();
+      row_ = term.weight / cols;
+      row_first = static_cast<uint32_t>(row_) * cols;
+    }
+    array_.apply_term(term, term.weight - row_first);
+  }
+  if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
+  stats_ = schedule.timing;
+  stats_.lane_busy_cycles = stats_.busy_cycles * static_cast<uint64_t>(job.active_lanes);
+  done_pending_ = true;
+  next_trigger(static_cast<double>(stats_.cycles - 1) * ctx_.period);
 }
 
 void Controller::tick() {
   if (finished_) return;
+  if (ctx_.scheduled) {
+    if (!done_pending_) return run_scheduled_pass();
+    finished_ = true;
+    done_event_.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
   const uint64_t cycle = ctx_.cycle();
   const bool tracing = ctx_.tracing_now();
   if (remaining_ > 0) {  // per-cycle view: the current term goes on

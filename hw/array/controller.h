@@ -13,6 +13,7 @@
 #include "hw/decoder/stream_decoder.h"
 #include "hw/fifo/term_fifo.h"
 #include "hw/output/output_stage.h"
+#include "models/pass_schedule.h"
 
 namespace slq::hw {
 
@@ -41,11 +42,13 @@ class Controller : public sc_core::sc_module {
   // Calls `observer` once per cycle of every pass with `lane`'s accumulator (per-cycle mode; in
   // fast mode only on the cycles the controller wakes). Costs nothing when unset (null).
   void set_cycle_observer(CycleObserver observer, int lane = 0);
+  bool observed() const { return static_cast<bool>(observer_); }
 
  private:
   void tick();
   void observe(uint64_t cycle, bool busy, bool started, bool done, StallCause stall);
   void start_term(const Term& term);
+  void run_scheduled_pass();
   void count_stall();
 
   PassContext& ctx_;
@@ -58,6 +61,8 @@ class Controller : public sc_core::sc_module {
   uint64_t remaining_ = 0;  // down-counter: array cycles left in the current term (per-cycle mode)
   int64_t row_ = -1;        // output row in the array
   bool finished_ = true;
+  bool done_pending_ = false;  // scheduled pass: the next wake-up is its final cycle
+  ScheduleCache schedules_;
   PassStats stats_;
   Term term_;               // the term in the array
   CycleObserver observer_;

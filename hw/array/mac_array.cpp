@@ -18,15 +18,21 @@ MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
 
 void MacArray::begin_pass(int rows) {
   std::fill(acc_.begin(), acc_.end(), 0);
+  acc_bound_ = 0;
   saturations_ = 0;
+  // Transposed once per pass: a term then reads its P activations side by side.
+  const std::vector<uint32_t>& acts = *ctx_.job.acts;
+  const size_t P = static_cast<size_t>(array_.lanes), cols = static_cast<size_t>(ctx_.job.cols);
+  acts_by_col_.resize(P * cols);
+  for (size_t lane = 0; lane < P; ++lane)
+    for (size_t col = 0; col < cols; ++col) acts_by_col_[col * P + lane] = acts[lane * cols + col];
   term_open_ = false;
   view_bit_ = UINT64_MAX;
 }
 
 void MacArray::gather_activations(uint32_t column) {
-  const std::vector<uint32_t>& acts = *ctx_.job.acts;
-  const size_t cols = static_cast<size_t>(ctx_.job.cols);
-  for (int lane = 0; lane < array_.lanes; ++lane) act_[lane] = acts[lane * cols + column];
+  const uint32_t* column_acts = &acts_by_col_[static_cast<size_t>(column) * array_.lanes];
+  std::copy(column_acts, column_acts + array_.lanes, act_.begin());
 }
 
 void MacArray::begin_term(const Term& term) {
@@ -95,18 +101,13 @@ void MacArray::count_term_ones() {
   }
 }
 
-void MacArray::add_ones(int sign) {
-  const int A = array_.acc_bits;
-  for (int lane = 0; lane < array_.lanes; ++lane) {
-    bool clipped = false;
-    acc_[lane] = saturating_add(acc_[lane], sign * static_cast<int64_t>(ones_[lane]), A, &clipped);
-    saturations_ += clipped;
-  }
+void MacArray::add_ones(int sign, uint32_t max_ones) {
+  saturations_ += accumulate_lanes(acc_.data(), ones_.data(), array_.lanes, sign, max_ones, array_.acc_bits, acc_bound_);
 }
 
 void MacArray::end_term() {
   count_term_ones();
-  add_ones(term_.sign);
+  add_ones(term_.sign, term_.nbits);
   term_open_ = false;
   view_bit_ = UINT64_MAX;
 }
@@ -122,22 +123,15 @@ const std::vector<int64_t>& MacArray::accumulators() const {
   return view_;
 }
 
-void MacArray::apply_term(const Term& term) {
-  gather_activations(term.weight % static_cast<uint32_t>(ctx_.job.cols));
-  const int P = array_.lanes, N = array_.stream_bits;
-  if (array_.sng == SngKind::ld && (term.nbits & (term.nbits - 1)) == 0 && term.nbits <= (1u << N)) {
-    // A log term of 2^(N-e) bits counts round_half_up(a / 2^e) ones (SPEC 5), for all lanes alike.
-    const int e = N - __builtin_ctz(term.nbits);
-    const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
-    for (int lane = 0; lane < P; ++lane) ones_[lane] = (act_[lane] + half) >> e;
-  } else {
-    for (int lane = 0; lane < P; ++lane) ones_[lane] = sng_.count(lane, act_[lane], term.nbits);
-  }
-  add_ones(term.sign);
+void MacArray::apply_term(const Term& term, uint32_t column) {
+  // Closed forms for all lanes (SPEC 5): a log term of 2^(N-e) bits counts round_half_up(a / 2^e).
+  saturations_ += sng_.accumulate(acc_.data(), &acts_by_col_[static_cast<size_t>(column) * array_.lanes], array_.lanes,
+                                  term.sign, term.nbits, array_.acc_bits, acc_bound_, ones_.data());
 }
 
 void MacArray::clear() {
   std::fill(acc_.begin(), acc_.end(), 0);
+  acc_bound_ = 0;
   view_bit_ = UINT64_MAX;
 }
 

@@ -29,7 +29,8 @@ class MacArray : public sc_core::sc_module {
   void step_cycle();
   void end_term();
   // Fast view: the whole term at once, from the closed-form counts (same result, same flags).
-  void apply_term(const Term& term);
+  void apply_term(const Term& term) { apply_term(term, term.weight % static_cast<uint32_t>(ctx_.job.cols)); }
+  void apply_term(const Term& term, uint32_t column);
   // The accumulators of the current output row as of the last cycle (also in the middle of a
   // term), then cleared for the next row.
   const std::vector<int64_t>& accumulators() const;
@@ -44,8 +45,9 @@ class MacArray : public sc_core::sc_module {
   uint32_t lane_ones(int lane) const;
   // ones_ := every lane's ones in the current term (per-cycle view).
   void count_term_ones();
-  // Adds sign * ones_ to every counter, saturating, and counts the lanes that clipped.
-  void add_ones(int sign);
+  // Adds sign * ones_ (each at most max_ones) to every counter, saturating, and counts the lanes
+  // that clipped.
+  void add_ones(int sign, uint32_t max_ones);
   // Lane's counter as of the last cycle: the term's start value plus its ones so far, clipped.
   int64_t lane_value(int lane, bool* clipped) const;
 
@@ -53,7 +55,9 @@ class MacArray : public sc_core::sc_module {
   const ArrayParams& array_;
   SngBank sng_;
   std::vector<int64_t> acc_;        // counters at the start of the current term (or after it)
+  std::vector<uint32_t> acts_by_col_;  // the pass's activations, acts_by_col_[col * P + lane]
   std::vector<uint32_t> act_;       // this term's activation per lane
+  int64_t acc_bound_ = 0;           // upper bound of every |acc_[lane]| (models::accumulate_lanes)
   std::vector<uint32_t> lfsr_state_;
   std::vector<uint32_t> lfsr_ones_; // LFSR: ones counted this term per lane
   std::vector<uint32_t> selects_;   // LD: cycles' MUX selects of activation bit N-1-z, by z

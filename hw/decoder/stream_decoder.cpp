@@ -24,7 +24,7 @@ void StreamDecoder::begin_pass() {
 }
 
 void StreamDecoder::tick() {
-  if (finished_) return;  // woken by the next pass's start only
+  if (finished_ || ctx_.scheduled) return;  // woken by the next pass's start only
   if (waiting_for_space_) {  // woken in the cycle a slot was freed: act from the next cycle on
     waiting_for_space_ = false;
     stats_.decoder_fifo_full_cycles += ctx_.cycle() + 1 - blocked_since_;
