@@ -1,5 +1,6 @@
 // Fast mode against per-cycle mode (issue 6): the accumulators and every PassStats field agree
-// exactly, pass by pass, on random layers and on the shipped model's layers with real
+// exactly, pass by pass, for both fast views (whole passes from models::pass_schedule, and term
+// by term in SystemC), on random layers and on the shipped model's layers with real
 // activations, for every format and several (P, B, fields_per_cycle, W); and `slqsim run` writes
 // the same reports and dumps in both modes. Each TEST is one SystemC elaboration (its own
 // process under ctest); the per-cycle accelerator and the fast one run side by side in it.
@@ -37,7 +38,11 @@ struct Point {
 
 void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
 
-hw::AccelConfig config_of(const Point& p, hw::SimMode mode) {
+// The views compared: per-cycle, fast (whole passes where it can), fast term by term.
+enum class View { per_cycle, fast, fast_terms };
+const char* view_name(View v) { return v == View::per_cycle ? "per-cycle" : v == View::fast ? "fast" : "fast term by term"; }
+
+hw::AccelConfig config_of(const Point& p, View view) {
   hw::AccelConfig c;
   c.array.lanes = p.lanes;
   c.array.bits_per_cycle = p.bits_per_cycle;
@@ -47,15 +52,16 @@ hw::AccelConfig config_of(const Point& p, hw::SimMode mode) {
   c.stalls.memory_probability = p.memory_stall_p;
   c.stalls.fifo_probability = p.fifo_stall_p;
   c.stalls.seed = 11;
-  c.mode = mode;
+  c.mode = view == View::per_cycle ? hw::SimMode::per_cycle : hw::SimMode::fast;
+  c.pass_schedule = view != View::fast_terms;
   return c;
 }
 
 // Every field by name, so that a failure says which one.
-std::string stats_diff(const PassStats& pc, const PassStats& fast) {
+std::string stats_diff(const PassStats& pc, const PassStats& fast, const char* fast_name = "fast") {
   std::ostringstream d;
   auto field = [&](const char* name, uint64_t a, uint64_t b) {
-    if (a != b) d << " " << name << ": per-cycle " << a << ", fast " << b << ";";
+    if (a != b) d << " " << name << ": per-cycle " << a << ", " << fast_name << " " << b << ";";
   };
   field("cycles", pc.cycles, fast.cycles);
   field("busy_cycles", pc.busy_cycles, fast.busy_cycles);
@@ -136,14 +142,17 @@ TEST_P(EquivalenceRandom, FastEqualsPerCycle) {
     for (auto& L : layers)
       for (auto& a : L.acts) a = 192 + a % 64;
 
-  const hw::AccelConfig per_cycle = config_of(point, hw::SimMode::per_cycle), fast = config_of(point, hw::SimMode::fast);
-  const auto out = test::run_layers({per_cycle, fast}, layers);
-  ASSERT_EQ(out[0].size(), layers.size());
-  ASSERT_EQ(out[1].size(), layers.size());
+  const hw::AccelConfig per_cycle = config_of(point, View::per_cycle);
+  const auto out = test::run_layers({per_cycle, config_of(point, View::fast), config_of(point, View::fast_terms)}, layers);
+  for (const auto& view : out) ASSERT_EQ(view.size(), layers.size());
   PassStats total;
   for (size_t i = 0; i < layers.size(); ++i) {
-    EXPECT_EQ(out[0][i].acc, out[1][i].acc) << "accumulators differ, layer " << i;
-    EXPECT_TRUE(out[0][i].stats == out[1][i].stats) << "layer " << i << ":" << stats_diff(out[0][i].stats, out[1][i].stats);
+    for (View v : {View::fast, View::fast_terms}) {
+      const auto& o = out[static_cast<size_t>(v)][i];
+      EXPECT_EQ(out[0][i].acc, o.acc) << view_name(v) << ": accumulators differ, layer " << i;
+      EXPECT_TRUE(out[0][i].stats == o.stats) << view_name(v) << ", layer " << i << ":"
+                                              << stats_diff(out[0][i].stats, o.stats, view_name(v));
+    }
     // Both are also the golden model's (independent of either view).
     const PassResult golden = test::golden_of(layers[i], per_cycle.array);
     EXPECT_EQ(out[0][i].acc, golden.acc) << "per-cycle differs from the golden model, layer " << i;
@@ -196,40 +205,49 @@ TEST(EquivalenceEdge, StreamEndingInsideAWordWithTwoFieldsPerCycle) {
   L.stream = pack_stream(L.words, L.code);
   L.acts.assign(4, 200);
   Point point{"P4_B1_F2_W32", 4, 1, 2, 32};
-  const auto out = test::run_layers({config_of(point, hw::SimMode::per_cycle), config_of(point, hw::SimMode::fast)}, {L});
+  const auto out = test::run_layers(
+      {config_of(point, View::per_cycle), config_of(point, View::fast), config_of(point, View::fast_terms)}, {L});
   ASSERT_EQ(out[0].size(), 1u);
   EXPECT_EQ(out[0][0].acc, std::vector<int64_t>(4, 50));  // round_half_up(200 / 4)
-  EXPECT_EQ(out[0][0].acc, out[1][0].acc);
-  EXPECT_TRUE(out[0][0].stats == out[1][0].stats) << stats_diff(out[0][0].stats, out[1][0].stats);
+  for (size_t v = 1; v < out.size(); ++v) {
+    EXPECT_EQ(out[0][0].acc, out[v][0].acc);
+    EXPECT_TRUE(out[0][0].stats == out[v][0].stats) << stats_diff(out[0][0].stats, out[v][0].stats);
+  }
   EXPECT_EQ(out[0][0].stats.fields, 1u);
   EXPECT_EQ(out[0][0].stats.busy_cycles, 64u);
 }
 
 // ---- the shipped model -------------------------------------------------------------------
 
-// Runs every pass of every encoding on a per-cycle and a fast accelerator in lockstep and
-// records each disagreement; the per-cycle outcome goes on through the network.
+// Runs every pass of every encoding on a per-cycle accelerator and on one of each fast view in
+// lockstep and records each disagreement; the per-cycle outcome goes on through the network.
 class LockstepExecutor : public PassExecutor {
  public:
-  LockstepExecutor(std::vector<hw::Accelerator*> per_cycle, std::vector<hw::Accelerator*> fast)
+  // fast[v][encoding]: the accelerators of fast view v (View::fast, View::fast_terms).
+  LockstepExecutor(std::vector<hw::Accelerator*> per_cycle, std::vector<std::vector<hw::Accelerator*>> fast)
       : per_cycle_(std::move(per_cycle)), fast_(std::move(fast)) {}
   void execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) override {
     sc_core::sc_event_and_list all_done;
     for (size_t i = 0; i < requests.size(); ++i) {
       const hw::PassJob j = tb::pass_job_of(requests[i]);
-      for (hw::Accelerator* a : {per_cycle_[i], fast_[i]}) {
-        a->start(j);
-        all_done &= a->done_event();
+      per_cycle_[i]->start(j);
+      all_done &= per_cycle_[i]->done_event();
+      for (auto& view : fast_) {
+        view[i]->start(j);
+        all_done &= view[i]->done_event();
       }
     }
     sc_core::wait(all_done);
     for (size_t i = 0; i < requests.size(); ++i) {
       outs[i].acc = per_cycle_[i]->result();
       outs[i].stats = per_cycle_[i]->stats();
-      const PassStats fast_stats = fast_[i]->stats();
-      const std::string where = requests[i].layer->name + " pass " + std::to_string(passes_);
-      if (fast_[i]->result() != outs[i].acc) failures.push_back(where + ": accumulators differ");
-      if (!(fast_stats == outs[i].stats)) failures.push_back(where + ":" + stats_diff(outs[i].stats, fast_stats));
+      for (size_t v = 0; v < fast_.size(); ++v) {
+        const char* name = view_name(v == 0 ? View::fast : View::fast_terms);
+        const PassStats fast_stats = fast_[v][i]->stats();
+        const std::string where = std::string(name) + ", " + requests[i].layer->name + " pass " + std::to_string(passes_);
+        if (fast_[v][i]->result() != outs[i].acc) failures.push_back(where + ": accumulators differ");
+        if (!(fast_stats == outs[i].stats)) failures.push_back(where + ":" + stats_diff(outs[i].stats, fast_stats, name));
+      }
       total += outs[i].stats;
     }
     ++passes_;
@@ -242,7 +260,8 @@ class LockstepExecutor : public PassExecutor {
   uint64_t passes() const { return passes_; }
 
  private:
-  std::vector<hw::Accelerator*> per_cycle_, fast_;
+  std::vector<hw::Accelerator*> per_cycle_;
+  std::vector<std::vector<hw::Accelerator*>> fast_;
   uint64_t passes_ = 0;
 };
 
@@ -264,15 +283,22 @@ TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   std::vector<EncodingRun> runs = o.encoding_runs(net);
   ASSERT_EQ(runs.size(), 4u);
-  std::vector<hw::Accelerator*> per_cycle, fast;  // alive to the end of the process
+  std::vector<hw::Accelerator*> per_cycle;  // alive to the end of the process
+  std::vector<std::vector<hw::Accelerator*>> fast(2);
   for (const EncodingRun& r : runs) {
-    per_cycle.push_back(new hw::Accelerator((r.name + "_per_cycle").c_str(), config_of(point, hw::SimMode::per_cycle)));
-    fast.push_back(new hw::Accelerator((r.name + "_fast").c_str(), config_of(point, hw::SimMode::fast)));
+    per_cycle.push_back(new hw::Accelerator((r.name + "_per_cycle").c_str(), config_of(point, View::per_cycle)));
+    fast[0].push_back(new hw::Accelerator((r.name + "_fast").c_str(), config_of(point, View::fast)));
+    fast[1].push_back(new hw::Accelerator((r.name + "_fast_terms").c_str(), config_of(point, View::fast_terms)));
   }
   NetworkRunner runner(net, cal, o.array(), runs, false);
   LockstepExecutor exec(per_cycle, fast);
   tb::run_in_simulation([&] { runner.run_batch(images, 0, images.size(), exec); });
   for (const std::string& f : exec.failures) ADD_FAILURE() << f;
+  for (size_t e = 0; e < runs.size(); ++e) {  // each fast view ran the way it is named
+    EXPECT_TRUE(fast[0][e]->last_pass_scheduled());
+    EXPECT_FALSE(fast[1][e]->last_pass_scheduled());
+    EXPECT_FALSE(per_cycle[e]->last_pass_scheduled());
+  }
   EXPECT_GT(exec.passes(), 0u);
   EXPECT_GT(exec.total.busy_cycles, 0u);
   // The shipped model has short terms: the decoder does fall behind, so stalls are compared too.
