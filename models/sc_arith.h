@@ -93,6 +93,7 @@ TermBits log_term(int v, int word_bits, int stream_bits);
 TermBits linear_term(int w_int);
 // Array cycles of a term with B bits per cycle.
 inline uint32_t term_cycles(uint32_t nbits, int bits_per_cycle) {
+  if (bits_per_cycle == 1) return nbits;  // the common case, without a division
   return (nbits + static_cast<uint32_t>(bits_per_cycle) - 1) / static_cast<uint32_t>(bits_per_cycle);
 }
 

@@ -59,6 +59,54 @@ SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
   lfsr_ = table;
 }
 
+__attribute__((target_clones("avx2", "default")))
+void SngBank::accumulate_row(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
+                             int lanes, int64_t* acc) const {
+  // 32-bit partial sums of up to 64 lanes at a time, on the stack (no aliasing with the inputs):
+  // the caller bounds the row's total by the counters' range and 2^31.
+  constexpr int kBlock = 64;
+  for (int base = 0; base < lanes; base += kBlock) {
+    const int n = std::min(kBlock, lanes - base);
+    int32_t s[kBlock] = {};
+    for (const Term* t = first; t != last; ++t) {
+      const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
+      const int32_t neg = t->sign < 0 ? -1 : 0;  // x -> (x ^ neg) - neg negates when neg = -1
+      // A log term counts 2^k bits: round_half_up(a / 2^(N-k)) ones (SPEC 5). A linear term of
+      // n = 2^k1 + 2^k2 + ... bits (k1 > k2 > ...) counts the sum of those: the LD select of bit
+      // 2^k1 + u is the select of bit u for u < 2^k1 (ctz(2^k1 + u + 1) = ctz(u + 1)), so each
+      // block of 2^ki bits counts what the first 2^ki bits do.
+      for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) {
+        const int e = n_ - __builtin_ctz(rest);
+        const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
+        for (int lane = 0; lane < n; ++lane) s[lane] += (static_cast<int32_t>((a[lane] + half) >> e) ^ neg) - neg;
+      }
+    }
+    for (int lane = 0; lane < n; ++lane) acc[base + lane] += s[lane];
+  }
+}
+
+uint64_t add_row_terms(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col, int lanes,
+                       int acc_bits, const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch) {
+  const uint32_t max_nbits = sng.max_table_bits();
+  uint64_t row_bits = 0;
+  bool kernel = sng.has_row_kernel();
+  for (const Term* t = first; t != last && kernel; ++t) {
+    row_bits += t->nbits;
+    kernel = t->nbits <= max_nbits;
+  }
+  if (kernel && row_bits < (uint64_t{1} << 31) &&
+      bound + static_cast<int64_t>(row_bits) <= (int64_t{1} << (acc_bits - 1)) - 1) {
+    sng.accumulate_row(first, last, row_first, acts_by_col, lanes, acc);
+    bound += static_cast<int64_t>(row_bits);
+    return 0;
+  }
+  uint64_t clipped = 0;
+  for (const Term* t = first; t != last; ++t)
+    clipped += sng.accumulate(acc, acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes, lanes, t->sign,
+                              t->nbits, acc_bits, bound, scratch);
+  return clipped;
+}
+
 PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const std::vector<uint32_t>& acts,
                        const ArrayParams& a, const SngBank& sng) {
   PassResult r;
@@ -70,21 +118,19 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
   std::vector<uint32_t> by_col(static_cast<size_t>(cols) * P);
   for (int lane = 0; lane < P; ++lane)
     for (int col = 0; col < cols; ++col) by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
-  std::vector<uint32_t> ones(P);
-  int64_t bound = 0;              // of |acc| in the current row
-  uint32_t row = 0, row_first = 0;  // weights [row_first, row_first + cols) are row `row`
-  bool in_row = false;
-  for (const Term& t : terms) {
-    if (!in_row || t.weight < row_first || t.weight - row_first >= static_cast<uint32_t>(cols)) {
-      row = t.weight / cols;  // stream order moves row by row: this runs once per row
-      row_first = row * cols;
-      in_row = true;
-      bound = 0;
-      for (int lane = 0; lane < P; ++lane) bound = std::max<int64_t>(bound, std::abs(r.acc[size_t(row) * P + lane]));
-    }
-    r.saturations += sng.accumulate(&r.acc[static_cast<size_t>(row) * P], &by_col[static_cast<size_t>(t.weight - row_first) * P],
-                                    P, t.sign, t.nbits, a.acc_bits, bound, ones.data());
-    r.term_cycles += term_cycles(t.nbits, a.bits_per_cycle);
+  std::vector<uint32_t> scratch(P);
+  const uint32_t C = static_cast<uint32_t>(cols);
+  for (size_t i = 0; i < terms.size();) {
+    // The run of terms of one row (stream order keeps a row's terms together).
+    const uint32_t row = terms[i].weight / C, row_first = row * C;
+    size_t j = i;
+    while (j < terms.size() && terms[j].weight - row_first < C) r.term_cycles += term_cycles(terms[j++].nbits, a.bits_per_cycle);
+    int64_t* acc = &r.acc[static_cast<size_t>(row) * P];
+    int64_t bound = 0;
+    for (int lane = 0; lane < P; ++lane) bound = std::max<int64_t>(bound, std::abs(acc[lane]));
+    r.saturations += add_row_terms(&terms[i], terms.data() + j, row_first, by_col.data(), P, a.acc_bits, sng, acc, bound,
+                                   scratch.data());
+    i = j;
   }
   return r;
 }

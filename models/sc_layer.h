@@ -76,6 +76,13 @@ class SngBank {
     counts(acts, nbits, lanes, scratch);
     return accumulate_lanes(acc, scratch, lanes, sign, nbits, acc_bits, bound);
   }
+  // Terms [first, last) of one output row (weights row_first + column) into acc[0 .. lanes),
+  // with no saturation check: the caller knows that no counter can clip (see add_row_terms). LD
+  // generators only (has_row_kernel()); acts_by_col[column * lanes + lane].
+  void accumulate_row(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
+                      int lanes, int64_t* acc) const;
+  bool has_row_kernel() const { return !lfsr_ && !ld_table_.empty(); }
+  uint32_t max_table_bits() const { return 1u << n_; }
   uint32_t lane_seed(int lane) const { return seed_[lane]; }
 
  private:
@@ -84,6 +91,12 @@ class SngBank {
   std::vector<uint32_t> seed_, phase_;
   std::vector<uint16_t> ld_table_;  // ld_count(a, n) at [n * 2^N + a], n <= 2^N (N <= 10): linear terms
 };
+
+// One output row's terms into its P counters, saturating (A bits): the row kernel when no counter
+// can clip (|acc| <= bound and the terms' bits cannot take it past the counter's range), term by
+// term otherwise. Returns the lane-terms that clipped and keeps `bound` (accumulate_lanes).
+uint64_t add_row_terms(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col, int lanes,
+                       int acc_bits, const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch);
 
 // Accumulators after one pass: acc[row * lanes + lane].
 struct PassResult {

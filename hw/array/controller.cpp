@@ -28,15 +28,16 @@ void Controller::run_scheduled_pass() {
   const PipelineParams pipe{ctx_.config->fields_per_cycle, ctx_.config->fifo_depth, ctx_.config->array.bits_per_cycle};
   const ScheduleCache::Entry& schedule = schedules_.get(*job.memory, job.code, job.weight_count, pipe);
   const uint32_t cols = static_cast<uint32_t>(job.cols);
-  uint32_t row_first = 0;  // the row's first weight index
-  for (const Term& term : schedule.fields.terms) {
-    if (row_ < 0 || term.weight - row_first >= cols) {  // stream order: once per row
-      if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
-      array_.clear();
-      row_ = term.weight / cols;
-      row_first = static_cast<uint32_t>(row_) * cols;
-    }
-    array_.apply_term(term, term.weight - row_first);
+  const std::vector<Term>& terms = schedule.fields.terms;
+  for (size_t i = 0; i < terms.size();) {  // row by row: stream order keeps a row's terms together
+    const uint32_t row = terms[i].weight / cols, row_first = row * cols;
+    size_t end = i + 1;
+    while (end < terms.size() && terms[end].weight - row_first < cols) ++end;
+    if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
+    array_.clear();
+    row_ = row;
+    array_.apply_row(terms.data() + i, terms.data() + end, row_first);
+    i = end;
   }
   if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
   stats_ = schedule.timing;
