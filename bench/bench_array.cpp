@@ -3,11 +3,12 @@
 // 2.3.4); bench/bench_report runs this program several times and takes medians.
 //
 //   bench_array [--lanes P] [--mode per-cycle|fast] [--bits-per-cycle B] [--cycles C]
-//               [--vcd FILE [--vcd-without-clock] [--window FROM:TO]] [--trace-lanes 0|all|LIST] [--check]
+//               [--vcd FILE [--systemc-vcd] [--window FROM:TO]] [--trace-lanes 0|all|LIST] [--check]
 //
 // --vcd traces what `slqsim run --vcd` traces (tb::Tracer: a reference clock and cycle number,
-// the pipeline's signals, the accumulators of --trace-lanes); --vcd-without-clock leaves out the
-// reference clock and cycle number, to show what they cost.
+// the pipeline's signals, the accumulators of --trace-lanes) through tb::VcdWriter; --systemc-vcd
+// writes the same signals through SystemC's own VCD writer instead (without the reference clock
+// and cycle number, which it has no way to write), to show what the writer saves.
 //
 // Prints one JSON line: simulated cycles, lane-cycles, wall seconds of sc_start and the rates.
 #include <chrono>
@@ -32,7 +33,7 @@ struct Args {
   std::string vcd;
   std::string trace_lanes = "0";
   std::string window;              // FROM:TO cycles traced (tb::parse_window), "" = all
-  bool vcd_without_clock = false;  // the accelerator's signals only: no reference clock, no cycle
+  bool systemc_vcd = false;        // SystemC's VCD writer, the accelerator's signals only
   bool check = false;
 };
 
@@ -53,7 +54,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--cycles") a.cycles = std::stoull(value());
     else if (k == "--vcd") a.vcd = value();
     else if (k == "--trace-lanes") a.trace_lanes = value();
-    else if (k == "--vcd-without-clock") a.vcd_without_clock = true;
+    else if (k == "--systemc-vcd") a.systemc_vcd = true;
     else if (k == "--window") a.window = value();
     else if (k == "--check") a.check = true;
     else {
@@ -141,14 +142,14 @@ int main(int argc, char** argv) {
     for (int l = 0; l < args.lanes; ++l) lanes += (l ? "," : "") + std::to_string(l);
   }
   const tb::TraceWindow window = tb::parse_window(args.window, "--window");
-  tb::Tracer tracer(args.vcd_without_clock ? "" : args.vcd, window, lanes, config);
+  tb::Tracer tracer(args.systemc_vcd ? "" : args.vcd, window, lanes, config);
   hw::Accelerator* accel = nullptr;
   sc_core::sc_trace_file* bare = nullptr;
-  if (args.vcd_without_clock && !args.vcd.empty()) {
+  if (args.systemc_vcd && !args.vcd.empty()) {
     std::string stem = args.vcd;
     if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".vcd") == 0) stem.resize(stem.size() - 4);
     bare = sc_core::sc_create_vcd_trace_file(stem.c_str());
-    bare->set_time_unit(static_cast<double>(config.period_ps), sc_core::SC_PS);
+    bare->set_time_unit(100, sc_core::SC_PS);
     hw::AccelConfig traced = config;
     traced.trace.enabled = true;
     traced.trace.lanes = tb::parse_lanes(lanes, "--trace-lanes");

@@ -1,5 +1,5 @@
-// Waveforms: one VCD for the whole simulation, a scope per accelerator, a clock for reference,
-// limited to a cycle window. Tracing only mirrors state into trace signals: it never changes a
+// Waveforms: one VCD for the whole simulation (tb::VcdWriter), a scope per accelerator, a
+// reference clock and cycle number, limited to a cycle window. Tracing only mirrors state into trace signals: it never changes a
 // result or a cycle count.
 #pragma once
 #include <memory>
@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "hw/accelerator.h"
+#include "tb/vcd_writer.h"
 
 namespace slq::tb {
 
@@ -34,23 +35,7 @@ class Tracer {
   std::string path_;
   TraceWindow window_;
   std::vector<int> lanes_;
-  sc_core::sc_trace_file* file_ = nullptr;
-};
-
-// A reference clock and cycle number for the waveform, driven only inside the trace window so
-// that the VCD holds nothing outside it.
-class WindowClock : public sc_core::sc_module {
- public:
-  sc_core::sc_signal<bool> clk{"clk"};
-  sc_core::sc_signal<uint64_t> cycle{"cycle"};
-  SC_HAS_PROCESS(WindowClock);
-  WindowClock(sc_core::sc_module_name name, sc_core::sc_time period, TraceWindow window);
-
- private:
-  void toggle();
-  sc_core::sc_time half_;
-  TraceWindow window_;
-  bool high_ = false;
+  std::unique_ptr<VcdWriter> file_;
 };
 
 }  // namespace slq::tb
