@@ -73,7 +73,7 @@ template <class T>
 void VcdWriter::add(const T& object, const std::string& name, int width, Kind kind) {
   if (started_) throw std::logic_error("VCD: signal '" + name + "' traced after the simulation started");
   if (width < 1 || width > 64) width = static_cast<int>(8 * sizeof(T));
-  probes_.push_back(Probe{&object, kind, width, name, next_id()});
+  probes_.push_back(Probe{&object, kind, width, name, next_id(), 0});
 }
 
 void VcdWriter::unsupported(const std::string& name, const char* type) const {
@@ -128,31 +128,32 @@ void VcdWriter::set_time_unit(double v, sc_core::sc_time_unit tu) {
     throw std::logic_error("VCD: the time unit must divide half a clock period");
 }
 
-namespace {
-template <class T>
-void read_group(const std::vector<const void*>& values, const std::vector<uint32_t>& index,
-                const std::vector<uint64_t>& masks, uint64_t* out) {
-  for (size_t j = 0; j < values.size(); ++j) {
-    const uint32_t i = index[j];
-    out[i] = static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const T*>(values[j]))) & masks[i];
+uint64_t VcdWriter::read_one(const Probe& p) {
+  int64_t v = 0;
+  switch (p.kind) {
+    case Kind::boolean: v = *static_cast<const bool*>(p.value); break;
+    case Kind::u8: v = *static_cast<const uint8_t*>(p.value); break;
+    case Kind::u16: v = *static_cast<const uint16_t*>(p.value); break;
+    case Kind::u32: v = *static_cast<const uint32_t*>(p.value); break;
+    case Kind::u64: v = static_cast<int64_t>(*static_cast<const uint64_t*>(p.value)); break;
+    case Kind::s8: v = *static_cast<const int8_t*>(p.value); break;
+    case Kind::s16: v = *static_cast<const int16_t*>(p.value); break;
+    case Kind::s32: v = *static_cast<const int32_t*>(p.value); break;
+    case Kind::s64: v = *static_cast<const int64_t*>(p.value); break;
   }
+  return static_cast<uint64_t>(v) & mask_of(p.width);
 }
-}  // namespace
 
-void VcdWriter::read_all() {
-  // Kind by kind: one tight loop per type, no dispatch per probe.
-  uint64_t* out = current_.data();
-  const auto& v = group_values_;
-  const auto& i = by_kind_;
-  read_group<bool>(v[0], i[0], masks_, out);
-  read_group<uint8_t>(v[1], i[1], masks_, out);
-  read_group<uint16_t>(v[2], i[2], masks_, out);
-  read_group<uint32_t>(v[3], i[3], masks_, out);
-  read_group<uint64_t>(v[4], i[4], masks_, out);
-  read_group<int8_t>(v[5], i[5], masks_, out);
-  read_group<int16_t>(v[6], i[6], masks_, out);
-  read_group<int32_t>(v[7], i[7], masks_, out);
-  read_group<int64_t>(v[8], i[8], masks_, out);
+// One kind's probes [begin, end) of the hot arrays: read, compare, write what changed.
+template <class T>
+void VcdWriter::sample_kind(size_t begin, size_t end, uint64_t units) {
+  for (size_t j = begin; j < end; ++j) {
+    const uint64_t v = static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const T*>(hot_values_[j]))) & hot_masks_[j];
+    if (v == hot_last_[j]) continue;
+    hot_last_[j] = v;
+    write_time(units);
+    write_value(v, hot_widths_[j], hot_ids_[j].data());
+  }
 }
 
 void VcdWriter::grow(size_t n) {
@@ -180,8 +181,7 @@ void VcdWriter::write_value(uint64_t bits, int width, const char* id) {
   used_ += n;
 }
 
-void VcdWriter::write_time(uint64_t units) {
-  if (time_written_ && units == last_time_) return;
+void VcdWriter::write_new_time(uint64_t units) {
   // The decimal text of the last time stamp plus the step (half a period, mostly): a digit or two.
   uint64_t carry = units - last_time_;
   for (int i = time_length_ - 1; carry != 0; --i) {
@@ -196,9 +196,9 @@ void VcdWriter::write_time(uint64_t units) {
     carry = d / 10;
   }
   const size_t n = static_cast<size_t>(time_length_);
-  char* out = reserve(n + 2);
+  char* out = reserve(sizeof time_digits_ + 2);
   out[0] = '#';
-  std::memcpy(out + 1, time_digits_, n);
+  std::memcpy(out + 1, time_digits_, sizeof time_digits_);  // a fixed size: a few moves, no call
   out[n + 1] = '\n';
   used_ += n + 2;
   last_time_ = units;
@@ -275,14 +275,16 @@ bool VcdWriter::clock_edge_at(uint64_t units) {
 void VcdWriter::sample(uint64_t units) {
   clock_edges_before(units);
   clock_edge_at(units);
-  read_all();
-  const size_t count = current_.size();
-  for (size_t i = 0; i < count; ++i) {
-    if (current_[i] == last_[i]) continue;
-    write_time(units);
-    write_value(current_[i], widths_[i], probes_[i].id.data());
-    last_[i] = current_[i];
-  }
+  const size_t* k = kind_begin_;
+  sample_kind<bool>(k[0], k[1], units);
+  sample_kind<uint8_t>(k[1], k[2], units);
+  sample_kind<uint16_t>(k[2], k[3], units);
+  sample_kind<uint32_t>(k[3], k[4], units);
+  sample_kind<uint64_t>(k[4], k[5], units);
+  sample_kind<int8_t>(k[5], k[6], units);
+  sample_kind<int16_t>(k[6], k[7], units);
+  sample_kind<int32_t>(k[7], k[8], units);
+  sample_kind<int64_t>(k[8], k[9], units);
   flush(false);
 }
 
@@ -292,25 +294,36 @@ void VcdWriter::cycle(bool delta_cycle) {
   if (!started_) {
     // The initial values, at time 0 (the first time step), with the clock as it stands then.
     write_header();
-    by_kind_.assign(static_cast<size_t>(Kind::s64) + 1, {});
-    group_values_.assign(by_kind_.size(), {});
-    for (size_t i = 0; i < probes_.size(); ++i) {
-      const size_t k = static_cast<size_t>(probes_[i].kind);
-      by_kind_[k].push_back(static_cast<uint32_t>(i));
-      group_values_[k].push_back(probes_[i].value);
-      masks_.push_back(mask_of(probes_[i].width));
-      widths_.push_back(probes_[i].width);
+    // The hot arrays: probes grouped by kind (registration order within a kind), so that
+    // sampling runs one tight loop per type.
+    size_t at = 0;
+    for (size_t k = 0; k < kKinds; ++k) {
+      kind_begin_[k] = at;
+      for (Probe& p : probes_) {
+        if (static_cast<size_t>(p.kind) != k) continue;
+        hot_values_.push_back(p.value);
+        hot_masks_.push_back(mask_of(p.width));
+        hot_widths_.push_back(p.width);
+        std::array<char, 8> id{};
+        std::memcpy(id.data(), p.id.data(), kIdChars);
+        hot_ids_.push_back(id);
+        p.hot = at++;
+      }
     }
-    current_.assign(probes_.size(), 0);
-    read_all();
-    last_ = current_;
+    kind_begin_[kKinds] = at;
+    hot_last_.assign(at, 0);
     if (clock_.enabled) {
       const bool high = clock_.from == 0;
       write_value(high ? 1 : 0, 1, clk_id_.data());
       write_value(0, 64, cycle_id_.data());
       if (high) next_half_ = 1;
     }
-    for (size_t i = 0; i < probes_.size(); ++i) write_value(last_[i], probes_[i].width, probes_[i].id.data());
+    // Initial values, in the order the signals were traced.
+    for (const Probe& p : probes_) {
+      const uint64_t v = read_one(p);
+      hot_last_[p.hot] = v;
+      write_value(v, p.width, p.id.data());
+    }
     put("$end\n\n");
     started_ = true;
     time_written_ = true;  // the dump stands for time 0

@@ -7,6 +7,7 @@
 // The file reads like SystemC's own VCD (scope SystemC, one scope per dotted name part, ids
 // "aaaaa", "aaaab", ...), has no wall-clock date, and is the same for the same simulation.
 #pragma once
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -76,12 +77,15 @@ class VcdWriter : public sc_core::sc_trace_file {
     int width;
     std::string name;  // dotted path below the top scope
     std::string id;
+    size_t hot = 0;  // index in the hot arrays
   };
+  static constexpr size_t kKinds = 9;
   template <class T>
   void add(const T& object, const std::string& name, int width, Kind kind);
   [[noreturn]] void unsupported(const std::string& name, const char* type) const;
-  // Every probe's value into current_, kind by kind (no per-probe dispatch).
-  void read_all();
+  static uint64_t read_one(const Probe& p);
+  template <class T>
+  void sample_kind(size_t begin, size_t end, uint64_t units);
   char* reserve(size_t n) {  // room for n more bytes at out_.data() + used_
     if (out_.size() - used_ < n) grow(n);
     return out_.data() + used_;
@@ -98,7 +102,10 @@ class VcdWriter : public sc_core::sc_trace_file {
   void put(char c) { put(&c, 1); }
   void grow(size_t n);
   uint64_t now_units() const;
-  void write_time(uint64_t units);
+  void write_time(uint64_t units) {
+    if (!time_written_ || units != last_time_) write_new_time(units);
+  }
+  void write_new_time(uint64_t units);
   // The reference clock's edges (half periods) before `units`, then at `units` if one falls there.
   void clock_edges_before(uint64_t units);
   bool clock_edge_at(uint64_t units);
@@ -109,12 +116,13 @@ class VcdWriter : public sc_core::sc_trace_file {
   std::FILE* file_ = nullptr;
   ClockOptions clock_;
   std::vector<Probe> probes_;
-  std::vector<std::vector<uint32_t>> by_kind_;  // probe indices per Kind
-  std::vector<std::vector<const void*>> group_values_;  // the probes' values per Kind
-  std::vector<uint64_t> masks_;                          // per probe: its width's bits
-  std::vector<uint64_t> current_;  // per probe: the value now, as width-bit two's complement
-  std::vector<uint64_t> last_;     // per probe: the value last written
-  std::vector<int> widths_;        // per probe
+  // The hot arrays, probes grouped by kind: kind k is [kind_begin_[k], kind_begin_[k + 1]).
+  size_t kind_begin_[kKinds + 1] = {};
+  std::vector<const void*> hot_values_;
+  std::vector<uint64_t> hot_masks_;  // the width's bits
+  std::vector<uint64_t> hot_last_;   // the value last written, as width-bit two's complement
+  std::vector<int> hot_widths_;
+  std::vector<std::array<char, 8>> hot_ids_;
   std::vector<std::string> comments_;
   uint64_t id_counter_ = 0;
   std::string clk_id_, cycle_id_;

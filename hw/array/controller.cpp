@@ -60,7 +60,7 @@ void Controller::tick() {
     array_.step_cycle();
     if (--remaining_ == 0) array_.end_term();
     if (tracing) {
-      t_down_counter_.write(remaining_);
+      t_down_counter_ = remaining_;
       array_.update_trace();
     }
     if (observer_) observe(cycle, true, false, false, StallCause::none);
@@ -75,11 +75,11 @@ void Controller::tick() {
   if (!held && fifo_.nb_read(token)) {
     start_term(token.term);
     if (tracing) {
-      t_busy_.write(true);
-      t_stall_.write(0);
-      t_row_.write(row_);
-      t_weight_.write(token.term.weight);
-      t_down_counter_.write(remaining_);
+      t_busy_ = true;
+      t_stall_ = 0;
+      t_row_ = row_;
+      t_weight_ = token.term.weight;
+      t_down_counter_ = remaining_;
       array_.update_trace();
     }
     if (observer_) observe(cycle, true, true, false, StallCause::none);
@@ -89,7 +89,7 @@ void Controller::tick() {
     if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
     stats_.cycles = cycle + 1;
     finished_ = true;
-    if (tracing) t_busy_.write(false);
+    if (tracing) t_busy_ = false;
     if (observer_) observe(cycle, false, false, true, StallCause::none);
     done_event_.notify(sc_core::SC_ZERO_TIME);
     return;
@@ -108,8 +108,8 @@ void Controller::tick() {
     }
   }
   if (tracing) {
-    t_busy_.write(false);
-    t_stall_.write(static_cast<int>(cause));
+    t_busy_ = false;
+    t_stall_ = static_cast<int>(cause);
   }
   if (observer_) observe(cycle, false, false, false, cause);
   next_trigger(ctx_.period);

@@ -68,11 +68,12 @@ class Controller : public sc_core::sc_module {
   CycleObserver observer_;
   int observed_lane_ = 0;
 
-  sc_core::sc_signal<uint64_t> t_down_counter_{"down_counter"};
-  sc_core::sc_signal<bool> t_busy_{"busy"};
-  sc_core::sc_signal<int> t_stall_{"stall_cause"};
-  sc_core::sc_signal<int64_t> t_row_{"row"};
-  sc_core::sc_signal<uint32_t> t_weight_{"weight_index"};
+  // Trace view (see StreamDecoder): plain values sampled by the VCD writer.
+  uint64_t t_down_counter_ = 0;
+  bool t_busy_ = false;
+  int t_stall_ = 0;
+  int64_t t_row_ = 0;
+  uint32_t t_weight_ = 0;
 };
 
 }  // namespace slq::hw

@@ -11,9 +11,7 @@ MacArray::MacArray(sc_core::sc_module_name name, PassContext& ctx)
   lfsr_ones_.assign(P, 0);
   ones_.assign(P, 0);
   selects_.assign(array_.stream_bits, 0);
-  if (ctx_.config->trace.enabled)
-    for (int lane : ctx_.config->trace.lanes)
-      t_acc_.push_back(std::make_unique<sc_core::sc_signal<int64_t>>(("acc_lane" + std::to_string(lane)).c_str()));
+  if (ctx_.config->trace.enabled) t_acc_.assign(ctx_.config->trace.lanes.size(), 0);
 }
 
 void MacArray::begin_pass(int rows) {
@@ -143,13 +141,13 @@ void MacArray::clear() {
 void MacArray::update_trace() {
   const auto& lanes = ctx_.config->trace.lanes;
   bool clipped = false;
-  for (size_t i = 0; i < t_acc_.size(); ++i) t_acc_[i]->write(lane_value(lanes[i], &clipped));
+  for (size_t i = 0; i < t_acc_.size(); ++i) t_acc_[i] = lane_value(lanes[i], &clipped);
 }
 
 void MacArray::trace(sc_core::sc_trace_file* tf) const {
   const auto& lanes = ctx_.config->trace.lanes;
   for (size_t i = 0; i < t_acc_.size(); ++i)
-    sc_core::sc_trace(tf, *t_acc_[i], std::string(name()) + ".acc_lane" + std::to_string(lanes[i]));
+    sc_core::sc_trace(tf, t_acc_[i], std::string(name()) + ".acc_lane" + std::to_string(lanes[i]));
 }
 
 }  // namespace slq::hw

@@ -70,7 +70,7 @@ class MacArray : public sc_core::sc_module {
   uint64_t saturations_ = 0;
   mutable std::vector<int64_t> view_;      // accumulators() in the middle of a term
   mutable uint64_t view_bit_ = UINT64_MAX; // bit_ when view_ was made (UINT64_MAX: stale)
-  std::vector<std::unique_ptr<sc_core::sc_signal<int64_t>>> t_acc_;  // traced lanes
+  std::vector<int64_t> t_acc_;  // traced lanes' accumulators (trace view)
 };
 
 }  // namespace slq::hw

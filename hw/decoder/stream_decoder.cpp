@@ -54,11 +54,11 @@ void StreamDecoder::tick() {
 
   status.write(static_cast<uint8_t>(what));
   if (ctx_.tracing_now()) {
-    t_status_.write(static_cast<uint8_t>(what));
-    t_done_.write(finished_);
-    t_buffer_bits_.write(buffer_bits_);
-    t_fifo_occupancy_.write(fifo_.occupancy());
-    if (!pushed_this_cycle_) t_term_valid_.write(false);
+    t_status_ = static_cast<uint8_t>(what);
+    t_done_ = finished_;
+    t_buffer_bits_ = buffer_bits_;
+    t_fifo_occupancy_ = fifo_.occupancy();
+    if (!pushed_this_cycle_) t_term_valid_ = false;
   }
   if (finished_) {
     done.write(true);
@@ -134,11 +134,11 @@ bool StreamDecoder::decode_one_field(DecoderStatus& what) {
   ++stats_.terms;
   what = DecoderStatus::produced;
   if (ctx_.tracing_now()) {
-    t_term_valid_.write(true);
-    t_term_sign_.write(term.sign);
-    t_term_exponent_.write(term.exponent);
-    t_term_first_.write(term.first);
-    t_weight_.write(term.weight);
+    t_term_valid_ = true;
+    t_term_sign_ = term.sign;
+    t_term_exponent_ = term.exponent;
+    t_term_first_ = term.first;
+    t_weight_ = term.weight;
   }
   return true;
 }

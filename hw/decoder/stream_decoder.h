@@ -49,16 +49,17 @@ class StreamDecoder : public sc_core::sc_module {
   int pushed_this_cycle_ = 0;
   PassStats stats_;
 
-  // trace view (written only while tracing)
-  sc_core::sc_signal<uint8_t> t_status_{"status_trace"};
-  sc_core::sc_signal<bool> t_done_{"done_trace"};
-  sc_core::sc_signal<bool> t_term_valid_{"term_valid"};
-  sc_core::sc_signal<int> t_term_sign_{"term_sign"};
-  sc_core::sc_signal<int> t_term_exponent_{"term_exponent"};
-  sc_core::sc_signal<bool> t_term_first_{"term_first"};
-  sc_core::sc_signal<uint32_t> t_weight_{"weight_index"};
-  sc_core::sc_signal<int> t_buffer_bits_{"buffer_bits"};
-  sc_core::sc_signal<int> t_fifo_occupancy_{"fifo_occupancy"};
+  // Trace view: plain values the VCD writer samples at the end of each time step (no signal, no
+  // update phase), written only inside the trace window.
+  uint8_t t_status_ = 0;
+  bool t_done_ = false;
+  bool t_term_valid_ = false;
+  int t_term_sign_ = 0;
+  int t_term_exponent_ = 0;
+  bool t_term_first_ = false;
+  uint32_t t_weight_ = 0;
+  int t_buffer_bits_ = 0;
+  int t_fifo_occupancy_ = 0;
 };
 
 }  // namespace slq::hw

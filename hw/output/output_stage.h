@@ -19,7 +19,7 @@ class OutputStage : public sc_core::sc_module {
   void hand_off(int row, const std::vector<int64_t>& acc) {
     std::copy(acc.begin(), acc.end(), result_.begin() + static_cast<size_t>(row) * acc.size());
     ++handoffs_;
-    if (ctx_.tracing_now()) t_row_.write(row);
+    if (ctx_.tracing_now()) t_row_ = row;
   }
   // acc[row * lanes + lane]; rows that received no term stay 0.
   const std::vector<int64_t>& result() const { return result_; }
@@ -30,7 +30,7 @@ class OutputStage : public sc_core::sc_module {
   int rows_ = 0;
   uint64_t handoffs_ = 0;
   std::vector<int64_t> result_;
-  sc_core::sc_signal<int> t_row_{"handoff_row", -1};
+  int t_row_ = -1;
 };
 
 }  // namespace slq::hw
