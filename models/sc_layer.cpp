@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include <immintrin.h>
 
 #include "models/errors.h"
 
@@ -42,13 +47,27 @@ std::vector<Term> stream_terms(const WeightWords& weights, const CodeParams& p) 
   return terms;
 }
 
+std::shared_ptr<const SngBank::LdTables> SngBank::ld_tables(int stream_bits) {
+  static std::mutex lock;
+  static std::map<int, std::shared_ptr<const LdTables>> built;
+  const std::lock_guard<std::mutex> hold(lock);
+  auto& entry = built[stream_bits];
+  if (entry) return entry;
+  auto t = std::make_shared<LdTables>();
+  const uint32_t values = 1u << stream_bits;
+  t->count16.resize(static_cast<size_t>(values) * (values + 1));
+  for (uint32_t act = 0; act < values; ++act)
+    for (uint32_t n = 0; n <= values; ++n) t->count16[n * values + act] = static_cast<uint16_t>(ld_count(act, n, stream_bits));
+  t->count32.assign(t->count16.begin(), t->count16.end());
+  entry = t;
+  return entry;
+}
+
 SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
   if (a.sng != SngKind::lfsr) {
     if (n_ > 10) return;
-    const uint32_t values = 1u << n_;
-    ld_table_.resize(static_cast<size_t>(values) * (values + 1));
-    for (uint32_t act = 0; act < values; ++act)
-      for (uint32_t n = 0; n <= values; ++n) ld_table_[n * values + act] = static_cast<uint16_t>(ld_count(act, n, n_));
+    ld_ = ld_tables(n_);
+    avx2_ = __builtin_cpu_supports("avx2");
     return;
   }
   auto table = std::make_shared<LfsrTable>(a.stream_bits);
@@ -59,30 +78,99 @@ SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
   lfsr_ = table;
 }
 
-__attribute__((target_clones("avx2", "default")))
+namespace {
+using v8u = uint32_t __attribute__((vector_size(32)));
+using v8i = int32_t __attribute__((vector_size(32)));
+
+// The row kernel on 16 lanes from `base`: partial sums in two 8-lane vectors (GCC's vector
+// extensions: two AVX2 registers, or four SSE2 ones in the default build). 32-bit partial sums:
+// the caller bounds the row's total by the counters' range and 2^31.
+inline void accumulate_16(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
+                          int lanes, int base, int stream_bits, int64_t* acc) {
+  v8i s0 = {}, s1 = {};
+  for (const Term* t = first; t != last; ++t) {
+    const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
+    v8u a0, a1;
+    std::memcpy(&a0, a, sizeof a0);
+    std::memcpy(&a1, a + 8, sizeof a1);
+    const v8i neg = v8i{} + (t->sign < 0 ? -1 : 0);  // x -> (x ^ neg) - neg negates when neg = -1
+    // A log term counts 2^k bits: round_half_up(a / 2^(N-k)) ones (SPEC 5). A linear term of
+    // n = 2^k1 + 2^k2 + ... bits (k1 > k2 > ...) counts the sum of those: the LD select of bit
+    // 2^k1 + u is the select of bit u for u < 2^k1 (ctz(2^k1 + u + 1) = ctz(u + 1)), so each
+    // block of 2^ki bits counts what the first 2^ki bits do.
+    for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) {
+      const int e = stream_bits - __builtin_ctz(rest);
+      const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
+      s0 += (reinterpret_cast<v8i>((a0 + half) >> e) ^ neg) - neg;
+      s1 += (reinterpret_cast<v8i>((a1 + half) >> e) ^ neg) - neg;
+    }
+  }
+  for (int lane = 0; lane < 8; ++lane) {
+    acc[base + lane] += s0[lane];
+    acc[base + 8 + lane] += s1[lane];
+  }
+}
+
+// The same on lanes [base, lanes), fewer than 16, one lane at a time.
+inline void accumulate_rest(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
+                            int lanes, int base, int stream_bits, int64_t* acc) {
+  int32_t s[16] = {};
+  const int n = lanes - base;
+  for (const Term* t = first; t != last; ++t) {
+    const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
+    const int32_t neg = t->sign < 0 ? -1 : 0;
+    for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) {
+      const int e = stream_bits - __builtin_ctz(rest);
+      const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
+      for (int lane = 0; lane < n; ++lane) s[lane] += (static_cast<int32_t>((a[lane] + half) >> e) ^ neg) - neg;
+    }
+  }
+  for (int lane = 0; lane < n; ++lane) acc[base + lane] += s[lane];
+}
+
+// The AVX2 build of accumulate_16: the same log terms; a linear term gathers its 16 counts from
+// the LD table's row (exact by construction) instead of summing one closed form per bit of n.
+__attribute__((target("avx2"))) void accumulate_16_avx2(const Term* first, const Term* last, uint32_t row_first,
+                                                        const uint32_t* acts_by_col, int lanes, int base,
+                                                        int stream_bits, const int32_t* table, int64_t* acc) {
+  v8i s0 = {}, s1 = {};
+  for (const Term* t = first; t != last; ++t) {
+    const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
+    v8u a0, a1;
+    std::memcpy(&a0, a, sizeof a0);
+    std::memcpy(&a1, a + 8, sizeof a1);
+    const v8i neg = v8i{} + (t->sign < 0 ? -1 : 0);
+    const uint32_t nbits = t->nbits;
+    if ((nbits & (nbits - 1)) == 0) {
+      const int e = stream_bits - __builtin_ctz(nbits);
+      const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
+      s0 += (reinterpret_cast<v8i>((a0 + half) >> e) ^ neg) - neg;
+      s1 += (reinterpret_cast<v8i>((a1 + half) >> e) ^ neg) - neg;
+    } else {
+      const int* row = table + (static_cast<size_t>(nbits) << stream_bits);
+      const v8i g0 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(a0), 4));
+      const v8i g1 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(a1), 4));
+      s0 += (g0 ^ neg) - neg;
+      s1 += (g1 ^ neg) - neg;
+    }
+  }
+  for (int lane = 0; lane < 8; ++lane) {
+    acc[base + lane] += s0[lane];
+    acc[base + 8 + lane] += s1[lane];
+  }
+}
+}  // namespace
+
 void SngBank::accumulate_row(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
                              int lanes, int64_t* acc) const {
-  // 32-bit partial sums of up to 64 lanes at a time, on the stack (no aliasing with the inputs):
-  // the caller bounds the row's total by the counters' range and 2^31.
-  constexpr int kBlock = 64;
-  for (int base = 0; base < lanes; base += kBlock) {
-    const int n = std::min(kBlock, lanes - base);
-    int32_t s[kBlock] = {};
-    for (const Term* t = first; t != last; ++t) {
-      const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
-      const int32_t neg = t->sign < 0 ? -1 : 0;  // x -> (x ^ neg) - neg negates when neg = -1
-      // A log term counts 2^k bits: round_half_up(a / 2^(N-k)) ones (SPEC 5). A linear term of
-      // n = 2^k1 + 2^k2 + ... bits (k1 > k2 > ...) counts the sum of those: the LD select of bit
-      // 2^k1 + u is the select of bit u for u < 2^k1 (ctz(2^k1 + u + 1) = ctz(u + 1)), so each
-      // block of 2^ki bits counts what the first 2^ki bits do.
-      for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) {
-        const int e = n_ - __builtin_ctz(rest);
-        const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
-        for (int lane = 0; lane < n; ++lane) s[lane] += (static_cast<int32_t>((a[lane] + half) >> e) ^ neg) - neg;
-      }
-    }
-    for (int lane = 0; lane < n; ++lane) acc[base + lane] += s[lane];
+  int base = 0;
+  if (avx2_) {
+    for (; base + 16 <= lanes; base += 16)
+      accumulate_16_avx2(first, last, row_first, acts_by_col, lanes, base, n_, ld_->count32.data(), acc);
+  } else {
+    for (; base + 16 <= lanes; base += 16) accumulate_16(first, last, row_first, acts_by_col, lanes, base, n_, acc);
   }
+  if (base < lanes) accumulate_rest(first, last, row_first, acts_by_col, lanes, base, n_, acc);
 }
 
 uint64_t add_row_terms(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col, int lanes,

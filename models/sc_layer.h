@@ -44,7 +44,7 @@ class SngBank {
     // A log term counts 2^(N-e) bits: round_half_up(a / 2^e) in closed form.
     if ((nbits & (nbits - 1)) == 0 && nbits <= (1u << n_))
       return static_cast<uint32_t>(round_half_up_shift(activation, n_ - __builtin_ctz(nbits)));
-    if (!ld_table_.empty() && nbits <= (1u << n_)) return ld_table_[(nbits << n_) + activation];
+    if (ld_ && nbits <= (1u << n_)) return ld_->count16[(nbits << n_) + activation];
     return ld_count(activation, nbits, n_);
   }
   // count() of lanes 0 .. lanes-1 at once: ones[lane] for acts[lane].
@@ -55,8 +55,8 @@ class SngBank {
       for (int lane = 0; lane < lanes; ++lane) ones[lane] = (acts[lane] + half) >> e;
       return;
     }
-    if (!ld_table_.empty() && nbits <= (1u << n_)) {  // a linear term: one row of the table
-      const uint16_t* row = &ld_table_[nbits << n_];
+    if (ld_ && nbits <= (1u << n_)) {  // a linear term: one row of the table
+      const uint16_t* row = &ld_->count16[nbits << n_];
       for (int lane = 0; lane < lanes; ++lane) ones[lane] = row[acts[lane]];
       return;
     }
@@ -81,7 +81,7 @@ class SngBank {
   // generators only (has_row_kernel()); acts_by_col[column * lanes + lane].
   void accumulate_row(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
                       int lanes, int64_t* acc) const;
-  bool has_row_kernel() const { return !lfsr_ && !ld_table_.empty(); }
+  bool has_row_kernel() const { return !lfsr_ && ld_; }
   uint32_t max_table_bits() const { return 1u << n_; }
   uint32_t lane_seed(int lane) const { return seed_[lane]; }
 
@@ -89,7 +89,14 @@ class SngBank {
   int n_;
   std::shared_ptr<const LfsrTable> lfsr_;
   std::vector<uint32_t> seed_, phase_;
-  std::vector<uint16_t> ld_table_;  // ld_count(a, n) at [n * 2^N + a], n <= 2^N (N <= 10): linear terms
+  // ld_count(a, n) at [n * 2^N + a], n <= 2^N (N <= 10), for linear terms; built once per N.
+  struct LdTables {
+    std::vector<uint16_t> count16;
+    std::vector<int32_t> count32;  // the same, for vector gathers
+  };
+  static std::shared_ptr<const LdTables> ld_tables(int stream_bits);
+  std::shared_ptr<const LdTables> ld_;
+  bool avx2_ = false;  // the row kernel's AVX2 version can run here
 };
 
 // One output row's terms into its P counters, saturating (A bits): the row kernel when no counter
