@@ -34,14 +34,6 @@ std::vector<int64_t> NetworkRunner::dump_shape(size_t layer) const {
   return net_.ops[runs_.front().layers[layer].op_index].out_shape;
 }
 
-namespace {
-int64_t product(const std::vector<int64_t>& v) {
-  int64_t p = 1;
-  for (int64_t d : v) p *= d;
-  return p;
-}
-}  // namespace
-
 void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, PassExecutor& exec) {
   const int P = array_.lanes;
   const int N = array_.stream_bits;

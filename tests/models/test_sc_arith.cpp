@@ -380,7 +380,7 @@ TEST(ScLayer, GoldenPassMatchesReferenceOnRandomCases) {
   for (int trial = 0; trial < 300; ++trial) {
     ArrayParams ap;
     // Some arrays wider than the row kernel's 64-lane blocks.
-    ap.lanes = trial % 5 == 0 ? 60 + static_cast<int>(rng() % 80) : 1 + static_cast<int>(rng() % 8);
+    ap.lanes = trial % 5 == 0 ? 60 + static_cast<int>(rng() % 80) : trial % 5 == 1 ? 16 : 1 + static_cast<int>(rng() % 8);
     ap.stream_bits = 2 + static_cast<int>(rng() % 9);
     ap.bits_per_cycle = 1 + static_cast<int>(rng() % 8);
     ap.acc_bits = trial % 2 ? 4 + static_cast<int>(rng() % 8) : 24;
@@ -409,6 +409,9 @@ TEST(ScLayer, GoldenPassMatchesReferenceOnRandomCases) {
     const SngBank sng(ap);
     const PassResult got = golden_pass(terms, rows, cols, acts, ap, sng);
     const PassResult want = reference_pass(terms, rows, cols, acts, ap);
+    SngBank portable(ap);  // the row kernel's build without AVX2 (the other one, where it runs)
+    portable.use_portable_kernel();
+    ASSERT_EQ(golden_pass(terms, rows, cols, acts, ap, portable).acc, want.acc) << "portable kernel, trial " << trial;
     ASSERT_EQ(got.rows, rows);
     ASSERT_EQ(got.lanes, ap.lanes);
     ASSERT_EQ(got.acc, want.acc) << "trial " << trial;
