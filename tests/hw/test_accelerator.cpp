@@ -206,3 +206,45 @@ TEST(AccelLfsr, MatchesGoldenInBothViews) {
     EXPECT_TRUE(out[0][i].stats == out[1][i].stats);
   }
 }
+
+// A malformed image (its metadata promises 10 weights; the words hold 3 and zero padding) is the
+// same error, with the same position, in every view: per-cycle and term-by-term fast mode decode
+// it in the stream decoder, whole-pass fast mode in models::decode_fields before the pass.
+class AccelMalformed : public ::testing::TestWithParam<int> {};
+
+TEST_P(AccelMalformed, SameStreamErrorInEveryView) {
+  RandomLayer L;
+  L.code = code_of(Format::lq);
+  L.words.add({1});
+  L.words.add({2});
+  L.words.add({3});
+  L.stream = pack_stream(L.words, L.code);
+  L.rows = 1;
+  L.cols = 10;
+  L.acts.assign(4 * 10, 100);
+  auto config = config_of(4, 1, GetParam() == 0 ? hw::SimMode::per_cycle : hw::SimMode::fast);
+  config.pass_schedule = GetParam() != 2;
+  bool started = false;
+  std::string message;
+  try {
+    tb::run_passes(
+        {config},
+        [&](tb::StepJobs& step) {
+          if (started) return false;
+          step.jobs[0] = test::job_of(L, 4);
+          step.jobs[0].weight_count = 10;
+          started = true;
+          return true;
+        },
+        [&](size_t, const std::vector<int64_t>&, const hw::PassStats&) { ADD_FAILURE() << "the pass completed"; });
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  // 32-bit word: fields 0..5 (3 weights, 3 zero codes of padding), then no further whole field.
+  EXPECT_NE(message.find("weight memory"), std::string::npos) << message;
+  EXPECT_NE(message.find("field 6, bit offset 30"), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Views, AccelMalformed, ::testing::Values(0, 1, 2), [](const auto& info) {
+  return std::string(info.param == 0 ? "per_cycle" : info.param == 1 ? "fast_whole_pass" : "fast_term_by_term");
+});
