@@ -82,33 +82,47 @@ namespace {
 using v8u = uint32_t __attribute__((vector_size(32)));
 using v8i = int32_t __attribute__((vector_size(32)));
 
+// A term's 16 activations from `base` and its sign as a mask: x -> (x ^ neg) - neg negates
+// when neg = -1.
+struct Lanes16 {
+  v8u a0, a1;
+  v8i neg;
+};
+__attribute__((always_inline)) inline void load_16(const Term& t, uint32_t row_first, const uint32_t* acts_by_col,
+                                                   int lanes, int base, Lanes16& l) {
+  const uint32_t* a = acts_by_col + static_cast<size_t>(t.weight - row_first) * lanes + base;
+  std::memcpy(&l.a0, a, sizeof l.a0);
+  std::memcpy(&l.a1, a + 8, sizeof l.a1);
+  l.neg = v8i{} + (t.sign < 0 ? -1 : 0);
+}
+// Adds the 16 lanes' counts of a 2^k-bit block, round_half_up(a / 2^e) with e = N - k (SPEC 5).
+__attribute__((always_inline)) inline void add_block_16(const Lanes16& l, int e, v8i& s0, v8i& s1) {
+  const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
+  s0 += (reinterpret_cast<v8i>((l.a0 + half) >> e) ^ l.neg) - l.neg;
+  s1 += (reinterpret_cast<v8i>((l.a1 + half) >> e) ^ l.neg) - l.neg;
+}
+__attribute__((always_inline)) inline void add_partial_sums_16(const v8i& s0, const v8i& s1, int base, int64_t* acc) {
+  for (int lane = 0; lane < 8; ++lane) {
+    acc[base + lane] += s0[lane];
+    acc[base + 8 + lane] += s1[lane];
+  }
+}
+
 // The row kernel on 16 lanes from `base`: partial sums in two 8-lane vectors (GCC's vector
 // extensions: two AVX2 registers, or four SSE2 ones in the default build). 32-bit partial sums:
 // the caller bounds the row's total by the counters' range and 2^31.
 inline void accumulate_16(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
                           int lanes, int base, int stream_bits, int64_t* acc) {
   v8i s0 = {}, s1 = {};
+  Lanes16 l{};
   for (const Term* t = first; t != last; ++t) {
-    const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
-    v8u a0, a1;
-    std::memcpy(&a0, a, sizeof a0);
-    std::memcpy(&a1, a + 8, sizeof a1);
-    const v8i neg = v8i{} + (t->sign < 0 ? -1 : 0);  // x -> (x ^ neg) - neg negates when neg = -1
-    // A log term counts 2^k bits: round_half_up(a / 2^(N-k)) ones (SPEC 5). A linear term of
-    // n = 2^k1 + 2^k2 + ... bits (k1 > k2 > ...) counts the sum of those: the LD select of bit
-    // 2^k1 + u is the select of bit u for u < 2^k1 (ctz(2^k1 + u + 1) = ctz(u + 1)), so each
-    // block of 2^ki bits counts what the first 2^ki bits do.
-    for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) {
-      const int e = stream_bits - __builtin_ctz(rest);
-      const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
-      s0 += (reinterpret_cast<v8i>((a0 + half) >> e) ^ neg) - neg;
-      s1 += (reinterpret_cast<v8i>((a1 + half) >> e) ^ neg) - neg;
-    }
+    load_16(*t, row_first, acts_by_col, lanes, base, l);
+    // A log term counts 2^k bits. A linear term of n = 2^k1 + 2^k2 + ... bits (k1 > k2 > ...)
+    // counts the sum of those: the LD select of bit 2^k1 + u is the select of bit u for u < 2^k1
+    // (ctz(2^k1 + u + 1) = ctz(u + 1)), so each block of 2^ki bits counts what the first 2^ki do.
+    for (uint32_t rest = t->nbits; rest != 0; rest &= rest - 1) add_block_16(l, stream_bits - __builtin_ctz(rest), s0, s1);
   }
-  for (int lane = 0; lane < 8; ++lane) {
-    acc[base + lane] += s0[lane];
-    acc[base + 8 + lane] += s1[lane];
-  }
+  add_partial_sums_16(s0, s1, base, acc);
 }
 
 // The same on lanes [base, lanes), fewer than 16, one lane at a time.
@@ -134,30 +148,21 @@ __attribute__((target("avx2"))) void accumulate_16_avx2(const Term* first, const
                                                         const uint32_t* acts_by_col, int lanes, int base,
                                                         int stream_bits, const int32_t* table, int64_t* acc) {
   v8i s0 = {}, s1 = {};
+  Lanes16 l{};
   for (const Term* t = first; t != last; ++t) {
-    const uint32_t* a = acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes + base;
-    v8u a0, a1;
-    std::memcpy(&a0, a, sizeof a0);
-    std::memcpy(&a1, a + 8, sizeof a1);
-    const v8i neg = v8i{} + (t->sign < 0 ? -1 : 0);
+    load_16(*t, row_first, acts_by_col, lanes, base, l);
     const uint32_t nbits = t->nbits;
     if ((nbits & (nbits - 1)) == 0) {
-      const int e = stream_bits - __builtin_ctz(nbits);
-      const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
-      s0 += (reinterpret_cast<v8i>((a0 + half) >> e) ^ neg) - neg;
-      s1 += (reinterpret_cast<v8i>((a1 + half) >> e) ^ neg) - neg;
+      add_block_16(l, stream_bits - __builtin_ctz(nbits), s0, s1);
     } else {
       const int* row = table + (static_cast<size_t>(nbits) << stream_bits);
-      const v8i g0 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(a0), 4));
-      const v8i g1 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(a1), 4));
-      s0 += (g0 ^ neg) - neg;
-      s1 += (g1 ^ neg) - neg;
+      const v8i g0 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(l.a0), 4));
+      const v8i g1 = reinterpret_cast<v8i>(_mm256_i32gather_epi32(row, reinterpret_cast<__m256i>(l.a1), 4));
+      s0 += (g0 ^ l.neg) - l.neg;
+      s1 += (g1 ^ l.neg) - l.neg;
     }
   }
-  for (int lane = 0; lane < 8; ++lane) {
-    acc[base + lane] += s0[lane];
-    acc[base + 8 + lane] += s1[lane];
-  }
+  add_partial_sums_16(s0, s1, base, acc);
 }
 }  // namespace
 

@@ -2,7 +2,9 @@
 // with its array cycles, switches the lanes to the term's weight with no extra cycle, hands an
 // output row's accumulators to the output stage when the next row starts, and ends the pass
 // once the decoder is done and the FIFO is empty. Every idle array cycle after the fill is a
-// stall, named after what the decoder was doing the cycle before.
+// stall, named after what the decoder was doing the cycle before. In fast mode without stall
+// sources, tracing or an observer it runs a whole pass at once instead (run_scheduled_pass): the
+// terms decoded from the image, their timing from models::pass_schedule, time advanced once.
 #pragma once
 #include <functional>
 #include <random>
