@@ -6,7 +6,10 @@
 #include <map>
 #include <mutex>
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#define SLQ_HAVE_AVX2_KERNEL 1
+#endif
 
 #include "models/errors.h"
 
@@ -67,7 +70,10 @@ SngBank::SngBank(const ArrayParams& a) : n_(a.stream_bits) {
   if (a.sng != SngKind::lfsr) {
     if (n_ > 10) return;
     ld_ = ld_tables(n_);
+#ifdef SLQ_HAVE_AVX2_KERNEL
+    __builtin_cpu_init();
     avx2_ = __builtin_cpu_supports("avx2");
+#endif
     return;
   }
   auto table = std::make_shared<LfsrTable>(a.stream_bits);
@@ -142,6 +148,7 @@ inline void accumulate_rest(const Term* first, const Term* last, uint32_t row_fi
   for (int lane = 0; lane < n; ++lane) acc[base + lane] += s[lane];
 }
 
+#ifdef SLQ_HAVE_AVX2_KERNEL
 // The AVX2 build of accumulate_16: the same log terms; a linear term gathers its 16 counts from
 // the LD table's row (exact by construction) instead of summing one closed form per bit of n.
 __attribute__((target("avx2"))) void accumulate_16_avx2(const Term* first, const Term* last, uint32_t row_first,
@@ -164,17 +171,18 @@ __attribute__((target("avx2"))) void accumulate_16_avx2(const Term* first, const
   }
   add_partial_sums_16(s0, s1, base, acc);
 }
+#endif
 }  // namespace
 
 void SngBank::accumulate_row(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col,
                              int lanes, int64_t* acc) const {
   int base = 0;
-  if (avx2_) {
+#ifdef SLQ_HAVE_AVX2_KERNEL
+  if (avx2_)
     for (; base + 16 <= lanes; base += 16)
       accumulate_16_avx2(first, last, row_first, acts_by_col, lanes, base, n_, ld_->count32.data(), acc);
-  } else {
-    for (; base + 16 <= lanes; base += 16) accumulate_16(first, last, row_first, acts_by_col, lanes, base, n_, acc);
-  }
+#endif
+  for (; base + 16 <= lanes; base += 16) accumulate_16(first, last, row_first, acts_by_col, lanes, base, n_, acc);
   if (base < lanes) accumulate_rest(first, last, row_first, acts_by_col, lanes, base, n_, acc);
 }
 
