@@ -24,6 +24,14 @@ void Accelerator::start(const PassJob& job) {
     throw std::invalid_argument("pass job: activations must cover lanes x cols");
   if (job.code.field_bits() > job.code.mem_word_bits)
     throw InputError("config", "", "memory word bits W must be at least the field width");
+  // A memory word holds W bits and an activation N: anything wider is not hardware (and the
+  // closed forms and the whole-pass view assume it cannot happen).
+  const int W = job.code.mem_word_bits;
+  for (uint64_t word : *job.memory)
+    if (W < 64 && (word >> W) != 0) throw std::invalid_argument("pass job: a memory word is wider than W bits");
+  const uint32_t act_limit = 1u << config_.array.stream_bits;
+  for (size_t i = 0; i < static_cast<size_t>(config_.array.lanes) * job.cols; ++i)
+    if ((*job.acts)[i] >= act_limit) throw std::invalid_argument("pass job: an activation is not an N-bit value");
   ctx_.job = job;
   ctx_.start = sc_core::sc_time_stamp();
   ctx_.array_free_at = 0;
@@ -50,7 +58,6 @@ PassStats Accelerator::stats() const {
   s.dropped_terms = d.dropped_terms;
   s.memory_reads = d.memory_reads;
   s.decoder_fifo_full_cycles = d.decoder_fifo_full_cycles;
-  s.saturations = array_.saturations();
   return s;
 }
 

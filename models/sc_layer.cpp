@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -214,6 +215,10 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
   r.rows = rows;
   r.lanes = a.lanes;
   const int P = a.lanes;
+  const uint32_t act_limit = 1u << a.stream_bits;
+  if (acts.size() < static_cast<size_t>(P) * cols) throw std::invalid_argument("golden pass: activations must cover lanes x cols");
+  for (size_t i = 0; i < static_cast<size_t>(P) * cols; ++i)
+    if (acts[i] >= act_limit) throw std::invalid_argument("golden pass: an activation is not an N-bit value");
   r.acc.assign(static_cast<size_t>(rows) * P, 0);
   // The lanes of one column side by side, so a term reads P neighbouring activations.
   std::vector<uint32_t> by_col(static_cast<size_t>(cols) * P);

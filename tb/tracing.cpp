@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "models/errors.h"
 
 namespace slq::tb {
@@ -67,7 +69,13 @@ Tracer::Tracer(const std::string& vcd_path, TraceWindow window, const std::strin
   file_ = std::make_unique<VcdWriter>(path_, clock);
 }
 
-Tracer::~Tracer() { close(); }
+Tracer::~Tracer() {
+  try {
+    close();
+  } catch (const std::exception& e) {  // unwinding from another error: say it, do not terminate
+    spdlog::error("{}", e.what());
+  }
+}
 
 hw::Accelerator* Tracer::make_accelerator(const std::string& name, hw::AccelConfig config) {
   if (file_) {

@@ -41,15 +41,22 @@ const char* unit_text(double ps, double* number) {
 }  // namespace
 
 VcdWriter::VcdWriter(const std::string& path, ClockOptions clock) : path_(path), clock_(clock) {
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) throw InputError(path, "", "cannot create the VCD file");
+  if (clock_.period_ps == 0) throw std::logic_error("VCD: the clock period must be positive");
+  // The time unit: the largest power of ten picoseconds that divides half a period (100 ps at
+  // 1 GHz), so that the reference clock's falling edges fall on whole units.
+  double unit = 1;
+  if (clock_.period_ps % 2 == 0)
+    while (unit < 1e6 && (clock_.period_ps / 2) % static_cast<uint64_t>(unit * 10) == 0) unit *= 10;
+  set_time_unit(unit, sc_core::SC_PS);
   if (clock_.enabled) {
     clk_id_ = next_id();
     cycle_id_ = next_id();
   }
-  set_time_unit(100, sc_core::SC_PS);
-  next_half_ = clock_.from * 2;
+  // A window that starts beyond any reachable cycle has no clock edge at all.
+  next_half_ = clock_.from > UINT64_MAX / 4 ? UINT64_MAX : clock_.from * 2;
   out_.resize(kFlushBytes + 4096);
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) throw InputError(path, "", "cannot create the VCD file");
   sc_core::sc_get_curr_simcontext()->add_trace_file(this);
 }
 
@@ -120,12 +127,11 @@ void VcdWriter::write_comment(const std::string& comment) {
 void VcdWriter::set_time_unit(double v, sc_core::sc_time_unit tu) {
   if (started_) return;  // the header is out
   unit_ps_ = unit_in_ps(v, tu);
-  half_units_ = static_cast<uint64_t>(std::llround(static_cast<double>(clock_.period_ps) / 2 / unit_ps_));
+  // An odd period in a 1 ps unit puts the falling edge at the nearest unit.
+  half_units_ = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(clock_.period_ps) / 2 / unit_ps_)));
   resolution_per_unit_ =
       static_cast<uint64_t>(std::llround(unit_ps_ * 1e-12 / sc_core::sc_get_time_resolution().to_seconds()));
   if (resolution_per_unit_ == 0) throw std::logic_error("VCD: the time unit is below the kernel's time resolution");
-  if (half_units_ == 0 || std::fabs(static_cast<double>(half_units_) * unit_ps_ - clock_.period_ps / 2.0) > 1e-9)
-    throw std::logic_error("VCD: the time unit must divide half a clock period");
 }
 
 uint64_t VcdWriter::read_one(const Probe& p) {
@@ -251,7 +257,7 @@ void VcdWriter::write_header() {
 void VcdWriter::clock_edges_before(uint64_t units) {
   if (!clock_.enabled) return;
   const uint64_t last_half = clock_.to >= UINT64_MAX / 2 ? UINT64_MAX : clock_.to * 2 + 1;
-  while (next_half_ <= last_half && next_half_ * half_units_ < units) {
+  while (next_half_ <= last_half && next_half_ <= UINT64_MAX / half_units_ && next_half_ * half_units_ < units) {
     write_time(next_half_ * half_units_);
     clock_edge_at(next_half_ * half_units_);
   }
@@ -260,7 +266,7 @@ void VcdWriter::clock_edges_before(uint64_t units) {
 bool VcdWriter::clock_edge_at(uint64_t units) {
   if (!clock_.enabled) return false;
   const uint64_t last_half = clock_.to >= UINT64_MAX / 2 ? UINT64_MAX : clock_.to * 2 + 1;
-  if (next_half_ > last_half || next_half_ * half_units_ != units) return false;
+  if (next_half_ > last_half || next_half_ > UINT64_MAX / half_units_ || next_half_ * half_units_ != units) return false;
   write_time(units);
   if (next_half_ % 2 == 0) {  // rising edge: a new cycle
     write_value(1, 1, clk_id_.data());

@@ -51,7 +51,6 @@ class Controller : public sc_core::sc_module {
   void observe(uint64_t cycle, bool busy, bool started, bool done, StallCause stall);
   void start_term(const Term& term);
   void run_scheduled_pass();
-  void count_stall();
 
   PassContext& ctx_;
   TermFifo& fifo_;

@@ -248,3 +248,43 @@ TEST_P(AccelMalformed, SameStreamErrorInEveryView) {
 INSTANTIATE_TEST_SUITE_P(Views, AccelMalformed, ::testing::Values(0, 1, 2), [](const auto& info) {
   return std::string(info.param == 0 ? "per_cycle" : info.param == 1 ? "fast_whole_pass" : "fast_term_by_term");
 });
+
+// What no hardware word or activation can be is refused at the start of a pass, in every view:
+// bits above W in a memory word, an activation of N bits or more.
+class AccelJobChecks : public ::testing::TestWithParam<int> {};
+
+TEST_P(AccelJobChecks, RejectsWideWordsAndActivations) {
+  RandomLayer L;
+  L.code = code_of(Format::lq);
+  L.code.mem_word_bits = 8;
+  for (int i = 0; i < 6; ++i) L.words.add({1 + i % 3});
+  L.stream = pack_stream(L.words, L.code);
+  L.rows = 1;
+  L.cols = 6;
+  L.acts.assign(6, 255);
+  const bool wide_word = GetParam() == 0;
+  if (wide_word)
+    L.stream.mem[1] |= 0x100;  // bit 8 of an 8-bit word
+  else
+    L.acts[3] = 256;  // N = 8
+  bool started = false;
+  std::string message;
+  try {
+    tb::run_passes(
+        {config_of(1, 1, hw::SimMode::fast)},
+        [&](tb::StepJobs& step) {
+          if (started) return false;
+          step.jobs[0] = test::job_of(L, 1);
+          started = true;
+          return true;
+        },
+        [&](size_t, const std::vector<int64_t>&, const hw::PassStats&) { ADD_FAILURE() << "the pass ran"; });
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find(wide_word ? "wider than W" : "not an N-bit value"), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Inputs, AccelJobChecks, ::testing::Values(0, 1), [](const auto& info) {
+  return std::string(info.param == 0 ? "word_wider_than_W" : "activation_of_N_bits");
+});

@@ -379,7 +379,7 @@ TEST(ScLayer, GoldenPassMatchesReferenceOnRandomCases) {
   int saturating_cases = 0;
   for (int trial = 0; trial < 300; ++trial) {
     ArrayParams ap;
-    // Some arrays wider than the row kernel's 64-lane blocks.
+    // Some arrays of several of the row kernel's 16-lane blocks and a remainder, some of exactly one.
     ap.lanes = trial % 5 == 0 ? 60 + static_cast<int>(rng() % 80) : trial % 5 == 1 ? 16 : 1 + static_cast<int>(rng() % 8);
     ap.stream_bits = 2 + static_cast<int>(rng() % 9);
     ap.bits_per_cycle = 1 + static_cast<int>(rng() % 8);

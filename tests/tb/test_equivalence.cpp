@@ -34,6 +34,7 @@ struct Point {
   SngKind sng = SngKind::ld;
   int acc_bits = 24;
   double memory_stall_p = 0, fifo_stall_p = 0;  // testbench back-pressure
+  int fifo_depth = 2;
 };
 
 void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
@@ -49,6 +50,7 @@ hw::AccelConfig config_of(const Point& p, View view) {
   c.array.acc_bits = p.acc_bits;
   c.array.sng = p.sng;
   c.fields_per_cycle = p.fields_per_cycle;
+  c.fifo_depth = p.fifo_depth;
   c.stalls.memory_probability = p.memory_stall_p;
   c.stalls.fifo_probability = p.fifo_stall_p;
   c.stalls.seed = 11;
@@ -184,6 +186,8 @@ const Point kRandomPoints[] = {
     {"P32_B1_F2_W13", 32, 1, 2, 13},
     {"P16_B4_F1_W32_lfsr", 16, 4, 1, 32, SngKind::lfsr},
     {"P16_B2_F1_W32_A8_stalls", 16, 2, 1, 32, SngKind::ld, 8, 0.3, 0.2},
+    {"P16_B1_F1_W32_depth1", 16, 1, 1, 32, SngKind::ld, 24, 0, 0, 1},  // the decoder's sleep, tightest
+    {"P9_B2_F8_W64_depth3", 9, 2, 8, 64, SngKind::ld, 24, 0, 0, 3},
 };
 
 INSTANTIATE_TEST_SUITE_P(Sweep, EquivalenceRandom,

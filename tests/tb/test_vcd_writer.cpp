@@ -172,6 +172,17 @@ TEST(VcdWriter, UnsupportedTypeAndUnwritableFileAreErrors) {
   // Closed without a simulation: still a file with a header and the initial values.
   const Changes c = parse((dir.path / "w.vcd").string());
   EXPECT_EQ(c.by_path.at("SystemC.clk"), (std::vector<std::pair<uint64_t, std::string>>{{0, "1"}}));
+  EXPECT_NE(c.header.find("$timescale 100 ps"), std::string::npos) << c.header;  // half of 1 ns: 5 units
+
+  // An odd period: a 1 ps unit. A window starting beyond any reachable cycle: no clock edge.
+  VcdWriter::ClockOptions odd;
+  odd.period_ps = 1001;
+  odd.from = UINT64_MAX - 1;
+  VcdWriter o((dir.path / "o.vcd").string(), odd);
+  o.close();
+  const Changes oc = parse((dir.path / "o.vcd").string());
+  EXPECT_NE(oc.header.find("$timescale 1 ps"), std::string::npos) << oc.header;
+  EXPECT_EQ(oc.by_path.at("SystemC.clk"), (std::vector<std::pair<uint64_t, std::string>>{{0, "0"}}));
 }
 
 }  // namespace
