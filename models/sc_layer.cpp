@@ -217,13 +217,14 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
   const int P = a.lanes;
   const uint32_t act_limit = 1u << a.stream_bits;
   if (acts.size() < static_cast<size_t>(P) * cols) throw std::invalid_argument("golden pass: activations must cover lanes x cols");
-  for (size_t i = 0; i < static_cast<size_t>(P) * cols; ++i)
-    if (acts[i] >= act_limit) throw std::invalid_argument("golden pass: an activation is not an N-bit value");
   r.acc.assign(static_cast<size_t>(rows) * P, 0);
   // The lanes of one column side by side, so a term reads P neighbouring activations.
   std::vector<uint32_t> by_col(static_cast<size_t>(cols) * P);
+  uint32_t any_bits = 0;
   for (int lane = 0; lane < P; ++lane)
-    for (int col = 0; col < cols; ++col) by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
+    for (int col = 0; col < cols; ++col)
+      any_bits |= by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
+  if (any_bits >= act_limit) throw std::invalid_argument("golden pass: an activation is not an N-bit value");
   std::vector<uint32_t> scratch(P);
   const uint32_t C = static_cast<uint32_t>(cols);
   for (size_t i = 0; i < terms.size();) {

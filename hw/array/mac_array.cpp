@@ -22,8 +22,10 @@ void MacArray::begin_pass(int rows) {
   const std::vector<uint32_t>& acts = *ctx_.job.acts;
   const size_t P = static_cast<size_t>(array_.lanes), cols = static_cast<size_t>(ctx_.job.cols);
   acts_by_col_.resize(P * cols);
+  uint32_t any_bits = 0;
   for (size_t lane = 0; lane < P; ++lane)
-    for (size_t col = 0; col < cols; ++col) acts_by_col_[col * P + lane] = acts[lane * cols + col];
+    for (size_t col = 0; col < cols; ++col) any_bits |= acts_by_col_[col * P + lane] = acts[lane * cols + col];
+  if (any_bits >> array_.stream_bits) throw std::invalid_argument("pass job: an activation is not an N-bit value");
   term_open_ = false;
   view_bit_ = UINT64_MAX;
 }
