@@ -81,11 +81,17 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
       }
     };
     if (op.kind == OpKind::conv) {
+      // im2col through a table of input indices, made once per layer and batch.
+      const std::vector<int32_t> table = im2col_table(op);
       for (size_t b = 0; b < count; ++b)
         for (int64_t p0 = 0; p0 < positions; p0 += P) {
           const int active = static_cast<int>(std::min<int64_t>(P, positions - p0));
           run_step(first + b, p0, active,
-                   [&](size_t e, int lane, uint32_t* col) { im2col_position(op, acts[e][b], p0 + lane, col); },
+                   [&](size_t e, int lane, uint32_t* col) {
+                     const int32_t* index = &table[static_cast<size_t>((p0 + lane) * cols)];
+                     const std::vector<uint32_t>& in = acts[e][b];
+                     for (int k = 0; k < cols; ++k) col[k] = index[k] < 0 ? 0 : in[static_cast<size_t>(index[k])];
+                   },
                    [&](size_t e, int lane, int row, int64_t v) { acc[e][b][static_cast<size_t>(row * positions + p0 + lane)] = v; });
         }
     } else {

@@ -162,6 +162,24 @@ std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) {
   return out;
 }
 
+std::vector<int32_t> im2col_table(const Op& op) {
+  const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
+  const int64_t OW = op.out_shape[2], positions = op.out_shape[1] * op.out_shape[2];
+  const int KH = static_cast<int>(op.weight_shape[2]), KW = static_cast<int>(op.weight_shape[3]);
+  std::vector<int32_t> table;
+  table.reserve(static_cast<size_t>(positions * C * KH * KW));
+  for (int64_t pos = 0; pos < positions; ++pos) {
+    const int64_t oy = pos / OW, ox = pos % OW;
+    for (int64_t c = 0; c < C; ++c)
+      for (int ky = 0; ky < KH; ++ky)
+        for (int kx = 0; kx < KW; ++kx) {
+          const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
+          table.push_back((y < 0 || y >= H || x < 0 || x >= Wd) ? -1 : static_cast<int32_t>((c * H + y) * Wd + x));
+        }
+  }
+  return table;
+}
+
 void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out) {
   const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
   const int64_t OW = op.out_shape[2];

@@ -65,5 +65,8 @@ std::vector<uint32_t> pixels_to_activations(const uint8_t* pixels, size_t n, int
 std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in);
 // im2col: the activations of output position `pos` of Conv `op` for column k = (c, kh, kw).
 void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out);
+// The same as a table, for all positions: table[pos * K + k] is the index into the input tensor
+// of column k at output position pos, or -1 for padding (K = C x KH x KW).
+std::vector<int32_t> im2col_table(const Op& op);
 
 }  // namespace slq

@@ -6,6 +6,7 @@
 #include "models/float_infer.h"
 #include "models/idx.h"
 #include "models/onnx_model.h"
+#include "models/qnet.h"
 
 namespace slq {
 namespace {
@@ -81,6 +82,31 @@ TEST(FloatInfer, StridedConvAndDense) {
   EXPECT_EQ(forward_float(net, ramp16(), &outputs), (std::vector<float>{35, 133}));
   EXPECT_EQ(outputs[0], (std::vector<float>{34, 54, 114, 134}));
   EXPECT_THROW(forward_float(net, {1, 2, 3}), std::invalid_argument);
+}
+
+// The accelerator's im2col (models/qnet.h): the index table used by the network runner gives, at
+// every position and column, what im2col_position computes, padding included.
+TEST(Im2col, TableMatchesPositionByPosition) {
+  Op conv = window_op(OpKind::conv, {2, 5, 4}, {3, 3, 2}, 3, 2);
+  conv.weight_shape = {3, 2, 3, 3};
+  conv.pad_top = conv.pad_left = 1;
+  conv.pad_bottom = conv.pad_right = 1;
+  std::vector<uint32_t> in(2 * 5 * 4);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint32_t>(i + 1);  // 0 only from padding
+  const std::vector<int32_t> table = im2col_table(conv);
+  const int K = 2 * 3 * 3;
+  ASSERT_EQ(table.size(), static_cast<size_t>(3 * 2 * K));
+  int padded = 0;
+  for (int pos = 0; pos < 6; ++pos) {
+    std::vector<uint32_t> column(K);
+    im2col_position(conv, in, pos, column.data());
+    for (int k = 0; k < K; ++k) {
+      const int32_t index = table[static_cast<size_t>(pos * K + k)];
+      EXPECT_EQ(index < 0 ? 0u : in[static_cast<size_t>(index)], column[static_cast<size_t>(k)]) << pos << ", " << k;
+      padded += index < 0;
+    }
+  }
+  EXPECT_GT(padded, 0);
 }
 
 TEST(FloatInfer, ArgmaxAndImageToInput) {
