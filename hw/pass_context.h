@@ -5,12 +5,11 @@
 
 #include "hw/accel_config.h"
 #include "hw/pass.h"
+#include "models/pass_schedule.h"
 
 namespace slq::hw {
 
-// Cycles before the first term can reach the array: cycle 0 reads memory word 0, cycle 1
-// decodes its first field into the FIFO, cycle 2 is the first array cycle.
-constexpr uint64_t kFillCycles = 2;
+using slq::kFillCycles;  // models/pass_schedule.h: the fill the pipeline's twin counts too
 
 struct PassContext {
   const AccelConfig* config = nullptr;

@@ -50,10 +50,7 @@ DecodedFields decode_fields(const std::vector<uint64_t>& mem, const CodeParams& 
 }
 
 namespace {
-// hw::DecoderStatus, as far as the controller tells its stalls apart.
-enum class Status : uint8_t { idle, produced, starved, no_term, fifo_full, done };
 constexpr uint64_t kNever = UINT64_MAX;
-constexpr uint64_t kFillCycles = 2;  // hw::kFillCycles
 }  // namespace
 
 // One loop step per cycle in which the controller or the decoder acts, with the rules of
@@ -78,7 +75,7 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
   uint64_t next_field = 0, words_requested = 0, resume = 0;
   int64_t buffer_bits = 0;
   bool outstanding = false, dec_finished = false;
-  Status status = Status::idle;  // as the controller sees it: written in an earlier cycle
+  DecoderStatus status = DecoderStatus::idle;  // as the controller sees it: written in an earlier cycle
   bool done = false;
 
   for (uint64_t c = 0;;) {
@@ -94,7 +91,7 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
         s.cycles = c + 1;
         return s;
       } else if (c >= kFillCycles) {
-        if (status == Status::starved)
+        if (status == DecoderStatus::starved)
           ++s.stall_memory;
         else
           ++s.stall_decoder;
@@ -106,7 +103,7 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
         buffer_bits += W;
         outstanding = false;
       }
-      Status what = Status::idle;
+      DecoderStatus what = DecoderStatus::idle;
       int pushed_now = 0;
       for (int slot = 0; slot < F && !dec_finished; ++slot) {
         if (next_field == field_count && f.end == DecodedFields::End::complete) {
@@ -118,11 +115,11 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
             dec_finished = true;
             break;
           }
-          if (what == Status::idle) what = Status::starved;
+          if (what == DecoderStatus::idle) what = DecoderStatus::starved;
           break;
         }
         if (static_cast<int64_t>(depth) - static_cast<int64_t>(occupancy) - pushed_now <= 0) {
-          if (what == Status::idle) what = Status::fifo_full;
+          if (what == DecoderStatus::idle) what = DecoderStatus::fifo_full;
           break;
         }
         if (next_field == field_count) {  // peeked_end: the field is padding, not consumed
@@ -130,15 +127,15 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
           break;
         }
         buffer_bits -= fb;
-        if (what == Status::idle) what = Status::no_term;
+        if (what == DecoderStatus::idle) what = DecoderStatus::no_term;
         if (f.field_has_term[next_field++]) {
           ++pushed;
           ++pushed_now;
-          what = Status::produced;
+          what = DecoderStatus::produced;
         }
       }
       if (!dec_finished && next_field == field_count && f.end == DecodedFields::End::complete) dec_finished = true;
-      if (dec_finished) what = pushed_now ? Status::produced : Status::done;
+      if (dec_finished) what = pushed_now ? DecoderStatus::produced : DecoderStatus::done;
       if (!dec_finished && !outstanding && words_requested < mem_words && buffer_bits <= W) {
         ++words_requested;
         outstanding = true;
@@ -147,7 +144,7 @@ PassStats pass_schedule(const DecodedFields& f, uint64_t mem_words, int W, int f
       status = what;
       if (dec_finished) {
         done = true;
-      } else if (what == Status::fifo_full) {
+      } else if (what == DecoderStatus::fifo_full) {
         // Asleep until the cycle after the controller's next pop (the FIFO is full, so it pops as
         // soon as the array is free).
         const bool pops_now = last_pop == c || array_free_at <= c;
@@ -176,9 +173,10 @@ bool same_pipe(const PipelineParams& a, const PipelineParams& b) {
 }  // namespace
 
 const ScheduleCache::Entry& ScheduleCache::get(const std::vector<uint64_t>& mem, const CodeParams& code,
-                                               uint64_t weight_count, const PipelineParams& pipe) {
+                                               uint64_t weight_count, int cols, const PipelineParams& pipe) {
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->weight_count != weight_count || !same_code(it->code, code) || !same_pipe(it->pipe, pipe) || it->mem != mem)
+    if (it->weight_count != weight_count || it->cols != cols || !same_code(it->code, code) || !same_pipe(it->pipe, pipe) ||
+        it->mem != mem)
       continue;
     if (it != entries_.begin()) entries_.splice(entries_.begin(), entries_, it);
     return entries_.front();
@@ -187,7 +185,9 @@ const ScheduleCache::Entry& ScheduleCache::get(const std::vector<uint64_t>& mem,
   Entry e;
   e.fields = decode_fields(mem, code, weight_count);
   e.timing = pass_schedule(e.fields, mem.size(), code.mem_word_bits, code.field_bits(), pipe);
+  e.rows = row_runs(e.fields.terms, cols, pipe.bits_per_cycle);
   e.mem = mem;
+  e.cols = cols;
   e.code = code;
   e.weight_count = weight_count;
   e.pipe = pipe;

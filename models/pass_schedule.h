@@ -35,6 +35,13 @@ struct DecodedFields {
 DecodedFields decode_fields(const std::vector<uint64_t>& mem, const CodeParams& code, uint64_t weight_count,
                             const std::string& where = "weight memory");
 
+// Cycles before the first term can reach the array: cycle 0 reads memory word 0, cycle 1
+// decodes its first field into the FIFO, cycle 2 is the first array cycle (docs/cycles.md).
+constexpr uint64_t kFillCycles = 2;
+
+// What the stream decoder did in a cycle; the controller reads it a cycle later to name its stalls.
+enum class DecoderStatus : uint8_t { idle = 0, produced = 1, starved = 2, no_term = 3, fifo_full = 4, done = 5 };
+
 struct PipelineParams {
   int fields_per_cycle = 1;  // decoder slots per cycle
   int fifo_depth = 2;        // term FIFO entries
@@ -56,13 +63,15 @@ class ScheduleCache {
     std::vector<uint64_t> mem;
     CodeParams code;
     uint64_t weight_count = 0;
+    int cols = 0;
     PipelineParams pipe;
     DecodedFields fields;
     PassStats timing;
+    std::vector<RowRun> rows;  // fields.terms by output row (models::row_runs)
   };
   explicit ScheduleCache(size_t capacity = 8) : capacity_(capacity) {}
-  // The entry for this image and pipeline, decoded and scheduled on a miss.
-  const Entry& get(const std::vector<uint64_t>& mem, const CodeParams& code, uint64_t weight_count,
+  // The entry for this image (of rows x cols weights) and pipeline, decoded and scheduled on a miss.
+  const Entry& get(const std::vector<uint64_t>& mem, const CodeParams& code, uint64_t weight_count, int cols,
                    const PipelineParams& pipe);
   uint64_t misses() const { return misses_; }
 

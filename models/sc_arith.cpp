@@ -82,16 +82,4 @@ TermBits linear_term(int w_int) {
   return t;
 }
 
-#if defined(__x86_64__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void add_rounded_shift(int64_t* acc, const uint32_t* acts, int lanes, int e, int sign) {
-  const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;
-  if (sign > 0) {
-    for (int lane = 0; lane < lanes; ++lane) acc[lane] += (acts[lane] + half) >> e;
-  } else {
-    for (int lane = 0; lane < lanes; ++lane) acc[lane] -= (acts[lane] + half) >> e;
-  }
-}
-
 }  // namespace slq

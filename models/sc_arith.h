@@ -77,11 +77,6 @@ inline uint64_t accumulate_lanes(int64_t* acc, const uint32_t* ones, int lanes, 
   return clipped_lanes;
 }
 
-// acc[lane] += sign * round_half_up(acts[lane] / 2^e) for every lane, unchecked: the closed form of
-// a log term (SPEC 5) when the caller knows no counter can clip. On x86-64 built twice, for AVX2
-// and for the baseline, and picked at load time.
-void add_rounded_shift(int64_t* acc, const uint32_t* acts, int lanes, int e, int sign);
-
 // A term as the MAC array sees it: sign and the number of stream bits it counts.
 struct TermBits {
   int sign = 1;        // +1 or -1

@@ -197,24 +197,38 @@ void SngBank::accumulate_row(const Term* first, const Term* last, uint32_t row_f
   if (base < lanes) accumulate_rest(first, last, row_first, acts_by_col, lanes, base, n_, acc);
 }
 
-uint64_t add_row_terms(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col, int lanes,
-                       int acc_bits, const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch) {
-  const uint32_t max_nbits = sng.max_table_bits();
-  uint64_t row_bits = 0;
-  bool kernel = sng.has_row_kernel();
-  for (const Term* t = first; t != last && kernel; ++t) {
-    row_bits += t->nbits;
-    kernel = t->nbits <= max_nbits;
+std::vector<RowRun> row_runs(const std::vector<Term>& terms, int cols, int bits_per_cycle) {
+  std::vector<RowRun> runs;
+  const uint32_t C = static_cast<uint32_t>(cols);
+  for (size_t i = 0; i < terms.size();) {
+    RowRun run;
+    run.begin = i;
+    run.row = terms[i].weight / C;
+    run.row_first = run.row * C;
+    for (; i < terms.size() && terms[i].weight - run.row_first < C; ++i) {
+      run.bits += terms[i].nbits;
+      run.max_nbits = std::max(run.max_nbits, terms[i].nbits);
+      run.cycles += term_cycles(terms[i].nbits, bits_per_cycle);
+    }
+    run.end = i;
+    runs.push_back(run);
   }
-  if (kernel && row_bits < (uint64_t{1} << 31) &&
-      bound + static_cast<int64_t>(row_bits) <= (int64_t{1} << (acc_bits - 1)) - 1) {
-    sng.accumulate_row(first, last, row_first, acts_by_col, lanes, acc);
-    bound += static_cast<int64_t>(row_bits);
+  return runs;
+}
+
+uint64_t add_row_terms(const Term* terms, const RowRun& run, const uint32_t* acts_by_col, int lanes, int acc_bits,
+                       const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch) {
+  const Term* first = terms + run.begin;
+  const Term* last = terms + run.end;
+  if (sng.has_row_kernel() && run.max_nbits <= sng.max_table_bits() && run.bits < (uint64_t{1} << 31) &&
+      bound + static_cast<int64_t>(run.bits) <= (int64_t{1} << (acc_bits - 1)) - 1) {
+    sng.accumulate_row(first, last, run.row_first, acts_by_col, lanes, acc);
+    bound += static_cast<int64_t>(run.bits);
     return 0;
   }
   uint64_t clipped = 0;
   for (const Term* t = first; t != last; ++t)
-    clipped += sng.accumulate(acc, acts_by_col + static_cast<size_t>(t->weight - row_first) * lanes, lanes, t->sign,
+    clipped += sng.accumulate(acc, acts_by_col + static_cast<size_t>(t->weight - run.row_first) * lanes, lanes, t->sign,
                               t->nbits, acc_bits, bound, scratch);
   return clipped;
 }
@@ -237,18 +251,12 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
     for (int col = 0; col < cols; ++col)
       any_bits |= by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
   if (any_bits >= act_limit) throw std::invalid_argument("golden pass: an activation is not an N-bit value");
-  const uint32_t C = static_cast<uint32_t>(cols);
-  for (size_t i = 0; i < terms.size();) {
-    // The run of terms of one row (stream order keeps a row's terms together).
-    const uint32_t row = terms[i].weight / C, row_first = row * C;
-    size_t j = i;
-    while (j < terms.size() && terms[j].weight - row_first < C) r.term_cycles += term_cycles(terms[j++].nbits, a.bits_per_cycle);
-    int64_t* acc = &r.acc[static_cast<size_t>(row) * P];
-    int64_t bound = 0;
+  for (const RowRun& run : row_runs(terms, cols, a.bits_per_cycle)) {
+    r.term_cycles += run.cycles;
+    int64_t* acc = &r.acc[static_cast<size_t>(run.row) * P];
+    int64_t bound = 0;  // a row's counters start at 0, unless its terms came back after another row's
     for (int lane = 0; lane < P; ++lane) bound = std::max<int64_t>(bound, std::abs(acc[lane]));
-    r.saturations += add_row_terms(&terms[i], terms.data() + j, row_first, by_col.data(), P, a.acc_bits, sng, acc, bound,
-                                   scratch.data());
-    i = j;
+    r.saturations += add_row_terms(terms.data(), run, by_col.data(), P, a.acc_bits, sng, acc, bound, scratch.data());
   }
   return r;
 }

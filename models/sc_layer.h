@@ -67,12 +67,6 @@ class SngBank {
   // `scratch` holds `lanes` counts.
   uint64_t accumulate(int64_t* acc, const uint32_t* acts, int lanes, int sign, uint32_t nbits, int acc_bits,
                       int64_t& bound, uint32_t* scratch) const {
-    if (!lfsr_ && (nbits & (nbits - 1)) == 0 && nbits <= (1u << n_) &&
-        bound + nbits <= (int64_t{1} << (acc_bits - 1)) - 1) {
-      add_rounded_shift(acc, acts, lanes, n_ - __builtin_ctz(nbits), sign);
-      bound += nbits;
-      return 0;
-    }
     counts(acts, nbits, lanes, scratch);
     return accumulate_lanes(acc, scratch, lanes, sign, nbits, acc_bits, bound);
   }
@@ -101,11 +95,22 @@ class SngBank {
   bool avx2_ = false;  // the row kernel's AVX2 version can run here
 };
 
+// A run of terms of one output row, terms[begin, end) in stream order (a stream keeps a row's
+// terms together), and what the row kernel needs to know of them.
+struct RowRun {
+  size_t begin = 0, end = 0;
+  uint32_t row = 0, row_first = 0;  // row_first = row * cols: the row's first weight index
+  uint64_t bits = 0;                // sum of the terms' nbits: the most a counter can move
+  uint32_t max_nbits = 0;
+  uint64_t cycles = 0;              // array cycles of the terms at B bits per cycle
+};
+std::vector<RowRun> row_runs(const std::vector<Term>& terms, int cols, int bits_per_cycle);
+
 // One output row's terms into its P counters, saturating (A bits): the row kernel when no counter
-// can clip (|acc| <= bound and the terms' bits cannot take it past the counter's range), term by
+// can clip (|acc| <= bound and the run's bits cannot take it past the counter's range), term by
 // term otherwise. Returns the lane-terms that clipped and keeps `bound` (accumulate_lanes).
-uint64_t add_row_terms(const Term* first, const Term* last, uint32_t row_first, const uint32_t* acts_by_col, int lanes,
-                       int acc_bits, const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch);
+uint64_t add_row_terms(const Term* terms, const RowRun& run, const uint32_t* acts_by_col, int lanes, int acc_bits,
+                       const SngBank& sng, int64_t* acc, int64_t& bound, uint32_t* scratch);
 
 // Accumulators after one pass: acc[row * lanes + lane].
 struct PassResult {

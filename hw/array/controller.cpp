@@ -26,18 +26,12 @@ void Controller::begin_pass() {
 void Controller::run_scheduled_pass() {
   const PassJob& job = ctx_.job;
   const PipelineParams pipe{ctx_.config->fields_per_cycle, ctx_.config->fifo_depth, ctx_.config->array.bits_per_cycle};
-  const ScheduleCache::Entry& schedule = schedules_.get(*job.memory, job.code, job.weight_count, pipe);
-  const uint32_t cols = static_cast<uint32_t>(job.cols);
-  const std::vector<Term>& terms = schedule.fields.terms;
-  for (size_t i = 0; i < terms.size();) {  // row by row: stream order keeps a row's terms together
-    const uint32_t row = terms[i].weight / cols, row_first = row * cols;
-    size_t end = i + 1;
-    while (end < terms.size() && terms[end].weight - row_first < cols) ++end;
+  const ScheduleCache::Entry& schedule = schedules_.get(*job.memory, job.code, job.weight_count, job.cols, pipe);
+  for (const RowRun& run : schedule.rows) {  // row by row, as the image's stream orders them
     if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
     array_.clear();
-    row_ = row;
-    array_.apply_row(terms.data() + i, terms.data() + end, row_first);
-    i = end;
+    row_ = run.row;
+    array_.apply_row(schedule.fields.terms.data(), run);
   }
   if (row_ >= 0) output_.hand_off(static_cast<int>(row_), array_.accumulators());
   stats_ = schedule.timing;

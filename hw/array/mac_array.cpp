@@ -129,9 +129,9 @@ void MacArray::apply_term(const Term& term, uint32_t column) {
                                   term.sign, term.nbits, array_.acc_bits, acc_bound_, ones_.data());
 }
 
-void MacArray::apply_row(const Term* first, const Term* last, uint32_t row_first) {
-  saturations_ += add_row_terms(first, last, row_first, acts_by_col_.data(), array_.lanes, array_.acc_bits, sng_,
-                                acc_.data(), acc_bound_, ones_.data());
+void MacArray::apply_row(const Term* terms, const RowRun& run) {
+  saturations_ += add_row_terms(terms, run, acts_by_col_.data(), array_.lanes, array_.acc_bits, sng_, acc_.data(),
+                                acc_bound_, ones_.data());
 }
 
 void MacArray::clear() {

@@ -31,8 +31,8 @@ class MacArray : public sc_core::sc_module {
   // Fast view: the whole term at once, from the closed-form counts (same result, same flags).
   void apply_term(const Term& term) { apply_term(term, term.weight % static_cast<uint32_t>(ctx_.job.cols)); }
   void apply_term(const Term& term, uint32_t column);
-  // Fast view of a whole output row: terms [first, last), weights row_first + column.
-  void apply_row(const Term* first, const Term* last, uint32_t row_first);
+  // Fast view of a whole output row: the terms of `run` (models::row_runs) of `terms`.
+  void apply_row(const Term* terms, const RowRun& run);
   // The accumulators of the current output row as of the last cycle (also in the middle of a
   // term), then cleared for the next row.
   const std::vector<int64_t>& accumulators() const;

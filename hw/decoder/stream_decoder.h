@@ -15,8 +15,7 @@
 
 namespace slq::hw {
 
-// What the decoder did in a cycle; the controller reads it a cycle later to name its stalls.
-enum class DecoderStatus : uint8_t { idle = 0, produced = 1, starved = 2, no_term = 3, fifo_full = 4, done = 5 };
+using slq::DecoderStatus;  // models/pass_schedule.h, shared with the pipeline's twin
 
 class StreamDecoder : public sc_core::sc_module {
  public:

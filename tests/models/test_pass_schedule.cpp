@@ -136,25 +136,33 @@ TEST(ScheduleCache, ServesTheSameImageAndNeverAStaleOne) {
   const CodeParams code = code_of(Format::lq);
   ScheduleCache cache(2);
   PackedStream a = pack_stream(weights_of({{1}, {2}}), code);
-  const PassStats first = cache.get(a.mem, code, 2, {}).timing;
+  const PassStats first = cache.get(a.mem, code, 2, 2, {}).timing;
   EXPECT_EQ(cache.misses(), 1u);
-  EXPECT_EQ(cache.get(a.mem, code, 2, {}).timing, first);
+  EXPECT_EQ(cache.get(a.mem, code, 2, 2, {}).timing, first);
   EXPECT_EQ(cache.misses(), 1u);
   // Same size, other content (as a reused buffer would hold): scheduled anew.
   std::vector<uint64_t> changed = a.mem;
   changed[0] = pack_stream(weights_of({{3}, {3}}), code).mem[0];
-  const PassStats other = cache.get(changed, code, 2, {}).timing;
+  const PassStats other = cache.get(changed, code, 2, 2, {}).timing;
   EXPECT_EQ(cache.misses(), 2u);
   EXPECT_EQ(other.busy_cycles, 64u);
   EXPECT_NE(other.cycles, first.cycles);
   // Another pipeline is another schedule.
   PipelineParams wide;
   wide.bits_per_cycle = 2;
-  EXPECT_EQ(cache.get(a.mem, code, 2, wide).timing.busy_cycles, 96u);
+  EXPECT_EQ(cache.get(a.mem, code, 2, 2, wide).timing.busy_cycles, 96u);
   EXPECT_EQ(cache.misses(), 3u);
   // Capacity 2: the first entry was evicted.
-  EXPECT_EQ(cache.get(a.mem, code, 2, {}).timing, first);
+  EXPECT_EQ(cache.get(a.mem, code, 2, 2, {}).timing, first);
   EXPECT_EQ(cache.misses(), 4u);
+  EXPECT_EQ(cache.get(a.mem, code, 2, 2, {}).rows.size(), 1u);  // one row of two weights
+  // The same image as two rows of one weight: the same timing, other row runs.
+  const ScheduleCache::Entry& tall = cache.get(a.mem, code, 2, 1, {});
+  EXPECT_EQ(cache.misses(), 5u);
+  EXPECT_EQ(tall.timing, first);
+  ASSERT_EQ(tall.rows.size(), 2u);
+  EXPECT_EQ(tall.rows[1].row, 1u);
+  EXPECT_EQ(tall.rows[1].bits, 64u);
 }
 
 }  // namespace
