@@ -80,7 +80,7 @@ template <class T>
 void VcdWriter::add(const T& object, const std::string& name, int width, Kind kind) {
   if (started_) throw std::logic_error("VCD: signal '" + name + "' traced after the simulation started");
   if (width < 1 || width > 64) width = static_cast<int>(8 * sizeof(T));
-  probes_.push_back(Probe{&object, kind, width, name, next_id(), 0});
+  probes_.push_back(Probe{&object, kind, width, name, next_id()});
 }
 
 void VcdWriter::unsupported(const std::string& name, const char* type) const {
@@ -134,28 +134,13 @@ void VcdWriter::set_time_unit(double v, sc_core::sc_time_unit tu) {
   if (resolution_per_unit_ == 0) throw std::logic_error("VCD: the time unit is below the kernel's time resolution");
 }
 
-uint64_t VcdWriter::read_one(const Probe& p) {
-  int64_t v = 0;
-  switch (p.kind) {
-    case Kind::boolean: v = *static_cast<const bool*>(p.value); break;
-    case Kind::u8: v = *static_cast<const uint8_t*>(p.value); break;
-    case Kind::u16: v = *static_cast<const uint16_t*>(p.value); break;
-    case Kind::u32: v = *static_cast<const uint32_t*>(p.value); break;
-    case Kind::u64: v = static_cast<int64_t>(*static_cast<const uint64_t*>(p.value)); break;
-    case Kind::s8: v = *static_cast<const int8_t*>(p.value); break;
-    case Kind::s16: v = *static_cast<const int16_t*>(p.value); break;
-    case Kind::s32: v = *static_cast<const int32_t*>(p.value); break;
-    case Kind::s64: v = *static_cast<const int64_t*>(p.value); break;
-  }
-  return static_cast<uint64_t>(v) & mask_of(p.width);
-}
-
-// One kind's probes [begin, end) of the hot arrays: read, compare, write what changed.
+// One kind's probes [begin, end) of the hot arrays: read, compare, write what changed (or
+// everything: the initial values).
 template <class T>
-void VcdWriter::sample_kind(size_t begin, size_t end, uint64_t units) {
+void VcdWriter::sample_kind(size_t begin, size_t end, uint64_t units, bool all) {
   for (size_t j = begin; j < end; ++j) {
     const uint64_t v = static_cast<uint64_t>(static_cast<int64_t>(*static_cast<const T*>(hot_values_[j]))) & hot_masks_[j];
-    if (v == hot_last_[j]) continue;
+    if (v == hot_last_[j] && !all) continue;
     hot_last_[j] = v;
     write_time(units);
     write_value(v, hot_widths_[j], hot_ids_[j].data());
@@ -278,19 +263,21 @@ bool VcdWriter::clock_edge_at(uint64_t units) {
   return true;
 }
 
-void VcdWriter::sample(uint64_t units) {
-  clock_edges_before(units);
-  clock_edge_at(units);
+void VcdWriter::sample(uint64_t units, bool all) {
+  if (!all) {
+    clock_edges_before(units);
+    clock_edge_at(units);
+  }
   const size_t* k = kind_begin_;
-  sample_kind<bool>(k[0], k[1], units);
-  sample_kind<uint8_t>(k[1], k[2], units);
-  sample_kind<uint16_t>(k[2], k[3], units);
-  sample_kind<uint32_t>(k[3], k[4], units);
-  sample_kind<uint64_t>(k[4], k[5], units);
-  sample_kind<int8_t>(k[5], k[6], units);
-  sample_kind<int16_t>(k[6], k[7], units);
-  sample_kind<int32_t>(k[7], k[8], units);
-  sample_kind<int64_t>(k[8], k[9], units);
+  sample_kind<bool>(k[0], k[1], units, all);
+  sample_kind<uint8_t>(k[1], k[2], units, all);
+  sample_kind<uint16_t>(k[2], k[3], units, all);
+  sample_kind<uint32_t>(k[3], k[4], units, all);
+  sample_kind<uint64_t>(k[4], k[5], units, all);
+  sample_kind<int8_t>(k[5], k[6], units, all);
+  sample_kind<int16_t>(k[6], k[7], units, all);
+  sample_kind<int32_t>(k[7], k[8], units, all);
+  sample_kind<int64_t>(k[8], k[9], units, all);
   flush(false);
 }
 
@@ -313,7 +300,7 @@ void VcdWriter::cycle(bool delta_cycle) {
         std::array<char, 8> id{};
         std::memcpy(id.data(), p.id.data(), kIdChars);
         hot_ids_.push_back(id);
-        p.hot = at++;
+        ++at;
       }
     }
     kind_begin_[kKinds] = at;
@@ -324,16 +311,11 @@ void VcdWriter::cycle(bool delta_cycle) {
       write_value(0, 64, cycle_id_.data());
       if (high) next_half_ = 1;
     }
-    // Initial values, in the order the signals were traced.
-    for (const Probe& p : probes_) {
-      const uint64_t v = read_one(p);
-      hot_last_[p.hot] = v;
-      write_value(v, p.width, p.id.data());
-    }
+    time_written_ = true;  // the dump stands for time 0: no time stamp
+    last_time_ = 0;
+    sample(0, true);  // every value, kind by kind
     put("$end\n\n");
     started_ = true;
-    time_written_ = true;  // the dump stands for time 0
-    last_time_ = 0;
     if (units == 0) return;
   }
   sample(units);

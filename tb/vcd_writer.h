@@ -77,15 +77,13 @@ class VcdWriter : public sc_core::sc_trace_file {
     int width;
     std::string name;  // dotted path below the top scope
     std::string id;
-    size_t hot = 0;  // index in the hot arrays
   };
   static constexpr size_t kKinds = 9;
   template <class T>
   void add(const T& object, const std::string& name, int width, Kind kind);
   [[noreturn]] void unsupported(const std::string& name, const char* type) const;
-  static uint64_t read_one(const Probe& p);
   template <class T>
-  void sample_kind(size_t begin, size_t end, uint64_t units);
+  void sample_kind(size_t begin, size_t end, uint64_t units, bool all);
   char* reserve(size_t n) {  // room for n more bytes at out_.data() + used_
     if (out_.size() - used_ < n) grow(n);
     return out_.data() + used_;
@@ -109,7 +107,7 @@ class VcdWriter : public sc_core::sc_trace_file {
   // The reference clock's edges (half periods) before `units`, then at `units` if one falls there.
   void clock_edges_before(uint64_t units);
   bool clock_edge_at(uint64_t units);
-  void sample(uint64_t units);
+  void sample(uint64_t units, bool all = false);
   void flush(bool force);
 
   std::string path_;
