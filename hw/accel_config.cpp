@@ -4,8 +4,6 @@
 
 namespace slq::hw {
 
-const char* to_string(SimMode m) { return m == SimMode::fast ? "fast" : "per-cycle"; }
-
 void AccelConfig::validate(const std::string& where) const {
   array.validate(where);
   auto bad = [&](const std::string& what) { throw InputError(where, "", what); };
@@ -25,14 +23,14 @@ bool AccelConfig::operator==(const AccelConfig& o) const {
   return array.lanes == o.array.lanes && array.bits_per_cycle == o.array.bits_per_cycle &&
          array.acc_bits == o.array.acc_bits && array.stream_bits == o.array.stream_bits && array.sng == o.array.sng &&
          array.seed == o.array.seed && fields_per_cycle == o.fields_per_cycle && fifo_depth == o.fifo_depth &&
-         period_ps == o.period_ps && mode == o.mode && pass_schedule == o.pass_schedule;
+         period_ps == o.period_ps;
 }
 
 std::ostream& operator<<(std::ostream& os, const AccelConfig& c) {
   return os << "lanes=" << c.array.lanes << " bits_per_cycle=" << c.array.bits_per_cycle
             << " acc_bits=" << c.array.acc_bits << " stream_bits=" << c.array.stream_bits
             << " sng=" << to_string(c.array.sng) << " fields_per_cycle=" << c.fields_per_cycle
-            << " fifo_depth=" << c.fifo_depth << " mode=" << to_string(c.mode);
+            << " fifo_depth=" << c.fifo_depth;
 }
 
 }  // namespace slq::hw

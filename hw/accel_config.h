@@ -1,4 +1,5 @@
-// Configuration of one accelerator instance (SPEC 5, 6): one plain struct, validated once.
+// Configuration of one SystemC accelerator instance: one plain struct, validated once. The
+// SystemC blocks simulate cycle by cycle; the whole-pass view is models::FastExecutor.
 #pragma once
 #include <cstdint>
 #include <ostream>
@@ -9,9 +10,6 @@
 #include "models/sc_layer.h"
 
 namespace slq::hw {
-
-enum class SimMode { per_cycle, fast };
-const char* to_string(SimMode m);
 
 struct StallSources {            // testbench back-pressure (MatchLib's Pacer), off by default
   double memory_probability = 0; // chance a memory read is answered late
@@ -33,11 +31,6 @@ struct AccelConfig {
   int fields_per_cycle = 1;       // decoder throughput (fields per cycle)
   int fifo_depth = 2;             // term FIFO entries
   uint64_t period_ps = 1000;      // clock period in ps (1 GHz)
-  SimMode mode = SimMode::fast;
-  // Fast mode without stall sources, tracing or a cycle observer runs whole passes from
-  // models::pass_schedule (the pipeline's plain C++ twin) and advances time once per pass; false
-  // keeps fast mode term by term in SystemC (the equivalence tests check both).
-  bool pass_schedule = true;
   StallSources stalls;
   TraceOptions trace;
   void validate(const std::string& where = "config") const;

@@ -32,8 +32,6 @@ class Accelerator : public sc_core::sc_module {
   // Adds the pipeline's signals to a trace file (before the first sc_start).
   void trace(sc_core::sc_trace_file* tf) const;
   const AccelConfig& config() const { return config_; }
-  // Whether the last pass ran whole from models::pass_schedule (fast mode, see AccelConfig).
-  bool last_pass_scheduled() const { return ctx_.scheduled; }
   // For testbench observers (per-cycle timelines).
   Controller& controller() { return controller_; }
 

@@ -1,5 +1,7 @@
 #include "models/codec.h"
 
+#include "models/pipeline/field_reader.h"
+
 #include <cstdlib>
 
 namespace slq {
@@ -187,36 +189,40 @@ void FieldDecoder::finish(uint64_t bit_offset) const {
 WeightWords decode_stream(const std::vector<uint64_t>& mem, uint64_t weight_count, const CodeParams& p,
                           const std::string& where) {
   p.validate(where);
-  const int W = p.mem_word_bits, fb = p.field_bits();
+  const int W = p.mem_word_bits;
   const uint64_t total = static_cast<uint64_t>(mem.size()) * W;
   for (size_t i = 0; i < mem.size(); ++i)
     if (W < 64 && (mem[i] >> W) != 0)
       throw InputError(where, "memory word " + std::to_string(i), "value wider than W = " + std::to_string(W) + " bits");
-  FieldDecoder decoder(p, weight_count, where);
+  FieldReader reader(p, weight_count, where);
   WeightWords out;
   out.words.reserve(weight_count);
   out.offsets.reserve(weight_count + 1);
-  uint64_t offset = 0;
-  while (!decoder.complete()) {
-    if (offset + fb > total) {
-      decoder.finish(offset);
-      break;
+  size_t next_word = 0;
+  while (!reader.complete()) {
+    if (!reader.has_field()) {
+      if (next_word == mem.size()) {
+        reader.finish();
+        break;
+      }
+      reader.push_word(mem[next_word++]);
+      continue;
     }
-    const FieldEvent ev = decoder.next(read_bits(mem, W, offset, fb), offset);
+    const FieldEvent ev = reader.take();
     if (ev.kind == FieldEvent::end) break;
-    offset += fb;
     if (ev.kind == FieldEvent::marker) continue;
     if (ev.first) out.offsets.push_back(out.offsets.back());
     out.words.push_back(ev.value);
     ++out.offsets.back();
   }
+  const uint64_t offset = reader.bit_offset();
   // Nothing may follow the stream but zero padding inside its last memory word.
   const uint64_t used_words = (offset + W - 1) / W;
   if (mem.size() > used_words)
-    throw StreamError(where, decoder.fields(), offset,
+    throw StreamError(where, reader.fields(), offset,
                       std::to_string(mem.size() - used_words) + " memory word(s) after the end of the stream");
   if (offset < total && read_bits(mem, W, offset, static_cast<int>(total - offset)) != 0)
-    throw StreamError(where, decoder.fields(), offset, "nonzero padding after the last weight");
+    throw StreamError(where, reader.fields(), offset, "nonzero padding after the last weight");
   return out;
 }
 

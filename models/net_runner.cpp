@@ -5,21 +5,6 @@
 
 namespace slq {
 
-PassOutcome GoldenExecutor::run_one(const PassRequest& r, const ArrayParams& a, const SngBank& sng) {
-  const PassResult g = golden_pass(r.layer->terms, r.layer->rows, r.layer->cols, r.acts, a, sng);
-  PassOutcome out;
-  out.acc = g.acc;
-  out.stats.busy_cycles = g.term_cycles;
-  out.stats.saturations = g.saturations;
-  out.stats.terms = r.layer->terms.size();
-  out.stats.lane_busy_cycles = g.term_cycles * static_cast<uint64_t>(r.active_lanes);
-  return out;
-}
-
-void GoldenExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
-  for (size_t i = 0; i < requests.size(); ++i) outs[i] = run_one(requests[i], array_, sng_);
-}
-
 NetworkRunner::NetworkRunner(const Network& net, const Calibration& cal, const ArrayParams& array,
                              std::vector<EncodingRun>& runs, bool keep_dumps)
     : net_(net), cal_(cal), array_(array), runs_(runs), keep_dumps_(keep_dumps) {

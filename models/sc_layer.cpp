@@ -235,6 +235,11 @@ uint64_t add_row_terms(const Term* terms, const RowRun& run, const uint32_t* act
 
 PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const std::vector<uint32_t>& acts,
                        const ArrayParams& a, const SngBank& sng) {
+  return golden_pass(terms, row_runs(terms, cols, a.bits_per_cycle), rows, cols, acts, a, sng);
+}
+
+PassResult golden_pass(const std::vector<Term>& terms, const std::vector<RowRun>& runs, int rows, int cols,
+                       const std::vector<uint32_t>& acts, const ArrayParams& a, const SngBank& sng) {
   PassResult r;
   r.rows = rows;
   r.lanes = a.lanes;
@@ -251,7 +256,7 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
     for (int col = 0; col < cols; ++col)
       any_bits |= by_col[static_cast<size_t>(col) * P + lane] = acts[static_cast<size_t>(lane) * cols + col];
   if (any_bits >= act_limit) throw std::invalid_argument("golden pass: an activation is not an N-bit value");
-  for (const RowRun& run : row_runs(terms, cols, a.bits_per_cycle)) {
+  for (const RowRun& run : runs) {
     r.term_cycles += run.cycles;
     int64_t* acc = &r.acc[static_cast<size_t>(run.row) * P];
     int64_t bound = 0;  // a row's counters start at 0, unless its terms came back after another row's

@@ -123,5 +123,8 @@ struct PassResult {
 // acts[lane * cols + col]: activation of `lane` for column `col`; lanes beyond active_lanes are 0.
 PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const std::vector<uint32_t>& acts,
                        const ArrayParams& a, const SngBank& sng);
+// The same with the terms' row runs given (row_runs(terms, cols, a.bits_per_cycle)).
+PassResult golden_pass(const std::vector<Term>& terms, const std::vector<RowRun>& runs, int rows, int cols,
+                       const std::vector<uint32_t>& acts, const ArrayParams& a, const SngBank& sng);
 
 }  // namespace slq

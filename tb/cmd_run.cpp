@@ -87,22 +87,17 @@ void run_command(RunFlags& f) {
     progress.finish();
   };
 
-  if (o.sim_mode == "model") {
-    GoldenExecutor golden(o.array());
-    run_all(std::vector<PassExecutor*>(runs.size(), &golden));
-  } else {
-    hw::AccelConfig config = o.accel();
-    tb::Tracer tracer(f.vcd, window, f.trace_lanes, config);
-    std::vector<hw::Accelerator*> accels;
-    for (size_t e = 0; e < runs.size(); ++e) accels.push_back(tracer.make_accelerator(single[e][0].name, config));
-    std::vector<std::unique_ptr<tb::HwExecutor>> execs;
+  // One executor per encoding (models/executor.h): the golden model, the whole-pass view, or the
+  // SystemC accelerators; the last two under the scoreboard.
+  auto checked = [&](std::vector<PassExecutor*> inner, auto&& body) {
+    std::vector<std::unique_ptr<tb::Scoreboard>> boards;
     std::vector<PassExecutor*> raw;
-    for (hw::Accelerator* a : accels) {
-      execs.push_back(std::make_unique<tb::HwExecutor>(std::vector<hw::Accelerator*>{a}));
-      raw.push_back(execs.back().get());
+    for (PassExecutor* x : inner) {
+      boards.push_back(std::make_unique<tb::Scoreboard>(*x, o.array()));
+      raw.push_back(boards.back().get());
     }
     try {
-      tb::run_in_simulation([&] { run_all(raw); });
+      body(raw);
     } catch (const tb::ScoreboardMismatch& e) {
       report.complete = false;
       report.stopped_because = e.what();
@@ -110,6 +105,29 @@ void run_command(RunFlags& f) {
       tb::write_reports(report, f.report_dir);
       throw;
     }
+  };
+  if (o.sim_mode == "model") {
+    GoldenExecutor golden(o.array());
+    run_all(std::vector<PassExecutor*>(runs.size(), &golden));
+  } else if (o.sim_mode == "fast") {
+    std::vector<std::unique_ptr<FastExecutor>> fast;
+    std::vector<PassExecutor*> raw;
+    for (size_t e = 0; e < runs.size(); ++e) {
+      fast.push_back(std::make_unique<FastExecutor>(o.array(), o.fields_per_cycle, o.fifo_depth));
+      raw.push_back(fast.back().get());
+    }
+    checked(raw, run_all);
+  } else {
+    hw::AccelConfig config = o.accel();
+    tb::Tracer tracer(f.vcd, window, f.trace_lanes, config);
+    std::vector<std::unique_ptr<tb::SystemcExecutor>> execs;
+    std::vector<PassExecutor*> raw;
+    for (size_t e = 0; e < runs.size(); ++e) {
+      execs.push_back(std::make_unique<tb::SystemcExecutor>(
+          std::vector<hw::Accelerator*>{tracer.make_accelerator(single[e][0].name, config)}));
+      raw.push_back(execs.back().get());
+    }
+    checked(raw, [&](const std::vector<PassExecutor*>& boards) { tb::run_in_simulation([&] { run_all(boards); }); });
     tracer.close();
   }
   for (size_t e = 0; e < runs.size(); ++e) runs[e] = std::move(single[e][0]);

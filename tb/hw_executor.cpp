@@ -4,23 +4,8 @@
 
 namespace slq::tb {
 
-hw::PassJob pass_job_of(const PassRequest& r) {
-  hw::PassJob j;
-  j.memory = &r.layer->image.stream.mem;
-  j.code = r.layer->image.params;
-  j.weight_count = r.layer->image.weight_count;
-  j.rows = r.layer->rows;
-  j.cols = r.layer->cols;
-  j.acts = &r.acts;
-  j.active_lanes = r.active_lanes;
-  return j;
-}
-
-HwExecutor::HwExecutor(std::vector<hw::Accelerator*> accels, bool scoreboard)
-    : accels_(std::move(accels)), scoreboard_(scoreboard), sng_(accels_.front()->config().array) {}
-
-void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
-  std::vector<hw::PassJob> jobs(requests.size());
+void SystemcExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
+  std::vector<PassJob> jobs(requests.size());
   sc_core::sc_event_and_list all_done;
   for (size_t i = 0; i < requests.size(); ++i) {
     jobs[i] = pass_job_of(requests[i]);
@@ -31,31 +16,40 @@ void HwExecutor::execute(const std::vector<PassRequest>& requests, std::vector<P
   for (size_t i = 0; i < requests.size(); ++i) {
     outs[i].acc = accels_[i]->result();
     outs[i].stats = accels_[i]->stats();
+  }
+  // The next pass starts on the next cycle boundary.
+  const sc_core::sc_time period(static_cast<double>(accels_.front()->config().period_ps), sc_core::SC_PS);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  sc_core::wait(period * (static_cast<uint64_t>(now / period) + 1) - now);
+}
+
+void Scoreboard::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
+  inner_.execute(requests, outs);
+  for (size_t i = 0; i < requests.size(); ++i) {
     if (passes_ == fault_pass_ && fault_index_ < outs[i].acc.size()) ++outs[i].acc[fault_index_];
-    if (!scoreboard_) continue;
     const PassRequest& r = requests[i];
-    const PassOutcome golden = GoldenExecutor::run_one(r, accels_[i]->config().array, sng_);
+    const PassOutcome golden = GoldenExecutor::run_one(r, array_, sng_);
     ++checked_;
     if (golden.acc == outs[i].acc) continue;
-    const int P = accels_[i]->config().array.lanes;
+    const int P = array_.lanes;
     for (size_t k = 0; k < golden.acc.size(); ++k) {
-      if (golden.acc[k] == outs[i].acc[k]) continue;
+      if (k < outs[i].acc.size() && golden.acc[k] == outs[i].acc[k]) continue;
       const int lane = static_cast<int>(k % P), row = static_cast<int>(k / P);
       std::ostringstream msg;
       msg << "scoreboard mismatch in layer " << r.layer->name << ", "
           << (r.first_position < 0 ? "image " + std::to_string(r.first_image + lane)
                                    : "image " + std::to_string(r.first_image) + ", output position " +
                                          std::to_string(r.first_position + lane))
-          << ", lane " << lane << ", output channel " << row << ": hardware " << outs[i].acc[k] << ", golden "
+          << ", lane " << lane << ", output channel " << row << ": hardware "
+          << (k < outs[i].acc.size() ? std::to_string(outs[i].acc[k]) : std::string("(missing)")) << ", golden "
           << golden.acc[k];
       throw ScoreboardMismatch(msg.str());
     }
+    throw ScoreboardMismatch("scoreboard mismatch in layer " + r.layer->name + ": " +
+                             std::to_string(outs[i].acc.size()) + " accumulators, golden " +
+                             std::to_string(golden.acc.size()));
   }
   ++passes_;
-  // The next pass starts on the next cycle boundary.
-  const sc_core::sc_time period(static_cast<double>(accels_.front()->config().period_ps), sc_core::SC_PS);
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  sc_core::wait(period * (static_cast<uint64_t>(now / period) + 1) - now);
 }
 
 namespace {

@@ -100,7 +100,6 @@ hw::AccelConfig SimOptions::accel() const {
   c.array = array();
   c.fields_per_cycle = fields_per_cycle;
   c.fifo_depth = fifo_depth;
-  c.mode = sim_mode == "per-cycle" ? hw::SimMode::per_cycle : hw::SimMode::fast;
   return c;
 }
 

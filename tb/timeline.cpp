@@ -17,16 +17,6 @@ const char* to_string(CycleState s) {
   return "?";
 }
 
-const char* to_string(hw::StallCause c) {
-  switch (c) {
-    case hw::StallCause::none: return "none";
-    case hw::StallCause::decoder: return "decoder";
-    case hw::StallCause::memory: return "memory";
-    case hw::StallCause::fifo: return "fifo";
-  }
-  return "?";
-}
-
 TimelineRecorder::TimelineRecorder(std::vector<std::string> encodings, std::vector<const std::vector<Term>*> terms,
                                    uint64_t weight_count, int lane, TraceWindow window, std::ostream* csv)
     : terms_(std::move(terms)), weight_count_(weight_count), window_(window), csv_(csv), lanes_(encodings.size()) {
@@ -130,7 +120,6 @@ std::vector<WeightCost> costliest_weights(const EncodingTimeline& e, const Encod
 
 LockstepResult run_lockstep(const std::vector<PassRequest>& requests, const std::vector<std::string>& names,
                             hw::AccelConfig config, const LockstepOptions& options) {
-  config.mode = hw::SimMode::per_cycle;
   Tracer tracer(options.vcd, options.window, std::to_string(options.lane), config);
   std::vector<const std::vector<Term>*> terms;
   for (const PassRequest& r : requests) terms.push_back(&r.layer->terms);
@@ -143,7 +132,8 @@ LockstepResult run_lockstep(const std::vector<PassRequest>& requests, const std:
   }
   LockstepResult result;
   result.outcomes.resize(requests.size());
-  HwExecutor exec(accels);  // with the scoreboard: every pass is checked against the golden model
+  SystemcExecutor accelerators(accels);
+  Scoreboard exec(accelerators, config.array);  // every pass is checked against the golden model
   run_in_simulation([&] { exec.execute(requests, result.outcomes); });
   tracer.close();
   recorder.finish();

@@ -18,7 +18,6 @@ namespace slq::tb {
 // this cycle or earlier (a finished accelerator stays done while the others go on).
 enum class CycleState : uint8_t { fill, busy, stall, done };
 const char* to_string(CycleState s);
-const char* to_string(hw::StallCause c);
 
 // One encoding's side of the comparison.
 struct EncodingTimeline {

@@ -1,12 +1,10 @@
-// Controller (SPEC 6): takes a term from the FIFO when the array is free, loads the down-counter
-// with its array cycles, switches the lanes to the term's weight with no extra cycle, hands an
-// output row's accumulators to the output stage when the next row starts, and ends the pass
-// once the decoder is done and the FIFO is empty. Every idle array cycle after the fill is a
-// stall, named after what the decoder was doing the cycle before. In fast mode without stall
-// sources, tracing or an observer it runs a whole pass at once instead (run_scheduled_pass): the
-// terms decoded from the image, their timing from models::pass_schedule, time advanced once.
+// Controller: the clocked SystemC wrapper of models::ControllerCore (the per-cycle rules live
+// there). Each cycle it asks the core what to do from the FIFO's valid and the decoder's
+// registered status and done, and carries it out: pops a term and starts it in the MAC array,
+// steps the array one cycle, hands a finished row to the output stage, or idles (a stall).
 #pragma once
 #include <functional>
+#include <optional>
 #include <random>
 
 #include <systemc>
@@ -15,7 +13,7 @@
 #include "hw/decoder/stream_decoder.h"
 #include "hw/fifo/term_fifo.h"
 #include "hw/output/output_stage.h"
-#include "models/pass_schedule.h"
+#include "models/pipeline/controller_core.h"
 
 namespace slq::hw {
 
@@ -39,18 +37,17 @@ class Controller : public sc_core::sc_module {
              OutputStage& output);
   void begin_pass();
   const sc_core::sc_event& done_event() const { return done_event_; }
-  const PassStats& stats() const { return stats_; }
+  const PassStats& stats() const { return core_->stats(); }
   void trace(sc_core::sc_trace_file* tf) const;
-  // Calls `observer` once per cycle of every pass with `lane`'s accumulator (per-cycle mode; in
-  // fast mode only on the cycles the controller wakes). Costs nothing when unset (null).
+  // Calls `observer` once per cycle of every pass with `lane`'s accumulator. Costs nothing when
+  // unset (null).
   void set_cycle_observer(CycleObserver observer, int lane = 0);
   bool observed() const { return static_cast<bool>(observer_); }
 
  private:
   void tick();
   void observe(uint64_t cycle, bool busy, bool started, bool done, StallCause stall);
-  void start_term(const Term& term);
-  void run_scheduled_pass();
+  void start_term(uint64_t cycle, const Term& term);
 
   PassContext& ctx_;
   TermFifo& fifo_;
@@ -59,12 +56,7 @@ class Controller : public sc_core::sc_module {
   OutputStage& output_;
   sc_core::sc_event done_event_;
   std::mt19937_64 pacer_rng_;
-  uint64_t remaining_ = 0;  // down-counter: array cycles left in the current term (per-cycle mode)
-  int64_t row_ = -1;        // output row in the array
-  bool finished_ = true;
-  bool done_pending_ = false;  // scheduled pass: the next wake-up is its final cycle
-  ScheduleCache schedules_;
-  PassStats stats_;
+  std::optional<ControllerCore> core_;
   Term term_;               // the term in the array
   CycleObserver observer_;
   int observed_lane_ = 0;

@@ -123,17 +123,6 @@ const std::vector<int64_t>& MacArray::accumulators() const {
   return view_;
 }
 
-void MacArray::apply_term(const Term& term, uint32_t column) {
-  // Closed forms for all lanes (SPEC 5): a log term of 2^(N-e) bits counts round_half_up(a / 2^e).
-  saturations_ += sng_.accumulate(acc_.data(), &acts_by_col_[static_cast<size_t>(column) * array_.lanes], array_.lanes,
-                                  term.sign, term.nbits, array_.acc_bits, acc_bound_, ones_.data());
-}
-
-void MacArray::apply_row(const Term* terms, const RowRun& run) {
-  saturations_ += add_row_terms(terms, run, acts_by_col_.data(), array_.lanes, array_.acc_bits, sng_, acc_.data(),
-                                acc_bound_, ones_.data());
-}
-
 void MacArray::clear() {
   std::fill(acc_.begin(), acc_.end(), 0);
   acc_bound_ = 0;

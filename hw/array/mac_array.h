@@ -24,15 +24,10 @@ class MacArray : public sc_core::sc_module {
  public:
   MacArray(sc_core::sc_module_name name, PassContext& ctx);
   void begin_pass(int rows);
-  // Per-cycle view: start a term, then one call per array cycle (B stream bits per lane).
+  // Start a term, then one call per array cycle (B stream bits per lane), then end it.
   void begin_term(const Term& term);
   void step_cycle();
   void end_term();
-  // Fast view: the whole term at once, from the closed-form counts (same result, same flags).
-  void apply_term(const Term& term) { apply_term(term, term.weight % static_cast<uint32_t>(ctx_.job.cols)); }
-  void apply_term(const Term& term, uint32_t column);
-  // Fast view of a whole output row: the terms of `run` (models::row_runs) of `terms`.
-  void apply_row(const Term* terms, const RowRun& run);
   // The accumulators of the current output row as of the last cycle (also in the middle of a
   // term), then cleared for the next row.
   const std::vector<int64_t>& accumulators() const;

@@ -1,9 +1,9 @@
-// Stream decoder (SPEC 4, 6): keeps a 2W-bit buffer filled from the weight memory and turns up
-// to fields_per_cycle fields a cycle into terms for the FIFO. A marker, a zero code or a term with
-// e > N takes a field slot and emits nothing. The field-level meaning comes from
-// models::FieldDecoder, so hardware and software agree on every stream, well-formed or not.
+// Stream decoder: the clocked SystemC wrapper of models::DecoderCore (the per-cycle rules live
+// there). Each cycle it hands the core the words the memory returned and the FIFO's free slots,
+// pushes the terms the core emits into the FIFO, forwards the core's read request to the memory,
+// and registers the core's status and done for the controller. Held by a full FIFO it sleeps
+// until the FIFO's next read and acts again the cycle after.
 #pragma once
-#include <memory>
 #include <optional>
 
 #include <systemc>
@@ -11,11 +11,9 @@
 #include "hw/fifo/term_fifo.h"
 #include "hw/memory/weight_memory.h"
 #include "hw/pass_context.h"
-#include "models/codec.h"
+#include "models/pipeline/decoder_core.h"
 
 namespace slq::hw {
-
-using slq::DecoderStatus;  // models/pass_schedule.h, shared with the pipeline's twin
 
 class StreamDecoder : public sc_core::sc_module {
  public:
@@ -25,28 +23,18 @@ class StreamDecoder : public sc_core::sc_module {
   SC_HAS_PROCESS(StreamDecoder);
   StreamDecoder(sc_core::sc_module_name name, PassContext& ctx, WeightMemory& memory, TermFifo& fifo);
   void begin_pass();
-  const PassStats& stats() const { return stats_; }
+  const PassStats& stats() const { return core_->stats(); }
   void trace(sc_core::sc_trace_file* tf) const;
 
  private:
   void tick();
-  bool decode_one_field(DecoderStatus& what);
-  void request_words();
 
   PassContext& ctx_;
   WeightMemory& memory_;
   TermFifo& fifo_;
-  std::optional<FieldDecoder> fields_;
-  unsigned __int128 buffer_ = 0;  // right-aligned bits not yet consumed
-  int buffer_bits_ = 0;
-  uint64_t stream_offset_ = 0;    // stream bits consumed
-  uint64_t words_requested_ = 0;
-  bool outstanding_ = false;      // a read is on its way
+  std::optional<DecoderCore> core_;
   bool waiting_for_space_ = false;
-  uint64_t blocked_since_ = 0;    // cycle the FIFO was found full
-  bool finished_ = false;
-  int pushed_this_cycle_ = 0;
-  PassStats stats_;
+  uint64_t blocked_since_ = 0;  // cycle the FIFO was found full
 
   // Trace view: plain values the VCD writer samples at the end of each time step (no signal, no
   // update phase), written only inside the trace window.

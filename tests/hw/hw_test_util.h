@@ -5,6 +5,7 @@
 
 #include "hw/accelerator.h"
 #include "models/codec.h"
+#include "models/executor.h"
 #include "models/quant.h"
 #include "models/sc_layer.h"
 #include "tb/pass_driver.h"
@@ -41,8 +42,8 @@ inline RandomLayer random_layer(std::mt19937_64& rng, CodeParams code, int rows,
   return L;
 }
 
-inline hw::PassJob job_of(const RandomLayer& L, int lanes) {
-  hw::PassJob j;
+inline PassJob job_of(const RandomLayer& L, int lanes) {
+  PassJob j;
   j.memory = &L.stream.mem;
   j.code = L.code;
   j.weight_count = L.words.weight_count();
@@ -53,15 +54,12 @@ inline hw::PassJob job_of(const RandomLayer& L, int lanes) {
   return j;
 }
 
+// The golden model takes its terms from the quantizer's words, not from the decoded stream.
 inline PassResult golden_of(const RandomLayer& L, const ArrayParams& a) {
-  const WeightWords decoded = decode_stream(L.stream.mem, L.words.weight_count(), L.code);
-  return golden_pass(stream_terms(decoded, L.code), L.rows, L.cols, L.acts, a, SngBank(a));
+  return golden_pass(stream_terms(L.words, L.code), L.rows, L.cols, L.acts, a, SngBank(a));
 }
 
-struct PassOutcome {
-  std::vector<int64_t> acc;
-  hw::PassStats stats;
-};
+using slq::PassOutcome;
 
 // Runs each layer as one pass on every configuration (accelerators in lockstep, one elaboration).
 // out[config][layer].
@@ -80,6 +78,14 @@ inline std::vector<std::vector<PassOutcome>> run_layers(const std::vector<hw::Ac
       [&](size_t accel, const std::vector<int64_t>& acc, const hw::PassStats& stats) {
         out[accel].push_back({acc, stats});
       });
+  return out;
+}
+
+// The whole-pass view (models::FastExecutor) of the same layers on `config`'s pipeline.
+inline std::vector<PassOutcome> fast_layers(const hw::AccelConfig& config, const std::vector<RandomLayer>& layers) {
+  FastExecutor fast(config.array, config.fields_per_cycle, config.fifo_depth);
+  std::vector<PassOutcome> out;
+  for (const RandomLayer& L : layers) out.push_back(fast.run(job_of(L, config.array.lanes)));
   return out;
 }
 

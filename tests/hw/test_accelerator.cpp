@@ -1,5 +1,6 @@
 // The SystemC accelerator against the golden model (models/sc_layer): accumulators bit for bit,
-// cycle rules, stall attribution, back-pressure, and fast == per-cycle. Each TEST elaborates once.
+// cycle rules, stall attribution, back-pressure, and the whole-pass view (models::FastExecutor)
+// equal to it. Each TEST elaborates once.
 #include <gtest/gtest.h>
 
 #include <tuple>
@@ -11,12 +12,11 @@ using slq::test::RandomLayer;
 
 namespace {
 
-hw::AccelConfig config_of(int lanes, int bits_per_cycle, hw::SimMode mode, int acc_bits = 24) {
+hw::AccelConfig config_of(int lanes, int bits_per_cycle, int acc_bits = 24) {
   hw::AccelConfig c;
   c.array.lanes = lanes;
   c.array.bits_per_cycle = bits_per_cycle;
   c.array.acc_bits = acc_bits;
-  c.mode = mode;
   return c;
 }
 
@@ -47,16 +47,17 @@ TEST_P(AccelBitExact, MatchesGoldenAndFastEqualsPerCycle) {
   std::vector<RandomLayer> layers;
   for (int i = 0; i < 5; ++i)
     layers.push_back(test::random_layer(rng, code_of(format), 2 + i, 3 + 7 * i, P));
-  const auto per_cycle = config_of(P, B, hw::SimMode::per_cycle), fast = config_of(P, B, hw::SimMode::fast);
-  const auto out = test::run_layers({per_cycle, fast}, layers);
+  const auto per_cycle = config_of(P, B);
+  const auto out = test::run_layers({per_cycle}, layers);
+  const auto fast = test::fast_layers(per_cycle, layers);
   ASSERT_EQ(out[0].size(), layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     const PassResult golden = test::golden_of(layers[i], per_cycle.array);
     EXPECT_EQ(out[0][i].acc, golden.acc) << "layer " << i;
-    EXPECT_EQ(out[1][i].acc, golden.acc) << "layer " << i;
+    EXPECT_EQ(fast[i].acc, golden.acc) << "layer " << i;
     EXPECT_EQ(out[0][i].stats.busy_cycles, golden.term_cycles);
     EXPECT_EQ(out[0][i].stats.saturations, golden.saturations);
-    EXPECT_TRUE(out[0][i].stats == out[1][i].stats) << "fast and per-cycle statistics differ, layer " << i;
+    EXPECT_TRUE(out[0][i].stats == fast[i].stats) << "fast and per-cycle statistics differ, layer " << i;
     expect_cycle_identity(out[0][i].stats);
   }
 }
@@ -77,15 +78,16 @@ TEST(AccelSaturation, SmallAccumulatorClipsLikeGolden) {
   for (int i = 0; i < 3; ++i) layers.push_back(test::random_layer(rng, code_of(Format::special), 3, 60, 16));
   for (auto& layer : layers)
     for (auto& a : layer.acts) a = 200 + a % 56;  // large activations
-  const auto per_cycle = config_of(16, 2, hw::SimMode::per_cycle, 8), fast = config_of(16, 2, hw::SimMode::fast, 8);
-  const auto out = test::run_layers({per_cycle, fast}, layers);
+  const auto per_cycle = config_of(16, 2, 8);
+  const auto out = test::run_layers({per_cycle}, layers);
+  const auto fast = test::fast_layers(per_cycle, layers);
   uint64_t saturations = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     const PassResult golden = test::golden_of(layers[i], per_cycle.array);
     EXPECT_EQ(out[0][i].acc, golden.acc);
-    EXPECT_EQ(out[1][i].acc, golden.acc);
+    EXPECT_EQ(fast[i].acc, golden.acc);
     EXPECT_EQ(out[0][i].stats.saturations, golden.saturations);
-    EXPECT_EQ(out[1][i].stats.saturations, golden.saturations);
+    EXPECT_EQ(fast[i].stats.saturations, golden.saturations);
     saturations += golden.saturations;
   }
   EXPECT_GT(saturations, 0u) << "the test must drive the counters into saturation";
@@ -96,21 +98,22 @@ TEST(AccelBackPressure, StallsChangeTimingNotResults) {
   std::mt19937_64 rng(7);
   std::vector<RandomLayer> layers;
   for (int i = 0; i < 4; ++i) layers.push_back(test::random_layer(rng, code_of(Format::tag), 4, 40, 16));
-  auto calm = config_of(16, 8, hw::SimMode::per_cycle);
+  auto calm = config_of(16, 8);
   calm.fields_per_cycle = 2;
   auto stalled = calm;
   stalled.stalls.memory_probability = 0.4;
   stalled.stalls.fifo_probability = 0.3;
   stalled.stalls.seed = 5;
-  auto stalled_fast = stalled;
-  stalled_fast.mode = hw::SimMode::fast;
-  const auto out = test::run_layers({calm, stalled, stalled_fast}, layers);
+  const auto out = test::run_layers({calm, stalled}, layers);
+  const auto fast = test::fast_layers(calm, layers);
   uint64_t memory_stalls = 0, fifo_stalls = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     EXPECT_EQ(out[1][i].acc, out[0][i].acc);
-    EXPECT_EQ(out[2][i].acc, out[0][i].acc);
+    EXPECT_TRUE(fast[i].stats == out[0][i].stats) << "the whole-pass view differs from the calm pipeline";
     EXPECT_GT(out[1][i].stats.cycles, out[0][i].stats.cycles);
-    EXPECT_TRUE(out[1][i].stats == out[2][i].stats);
+    EXPECT_EQ(out[1][i].stats.busy_cycles, out[0][i].stats.busy_cycles);
+    EXPECT_EQ(out[1][i].stats.terms, out[0][i].stats.terms);
+    EXPECT_EQ(out[1][i].stats.memory_reads, out[0][i].stats.memory_reads);
     expect_cycle_identity(out[1][i].stats);
     memory_stalls += out[1][i].stats.stall_memory - out[0][i].stats.stall_memory;
     fifo_stalls += out[1][i].stats.stall_fifo;
@@ -131,7 +134,7 @@ TEST(AccelCycles, NoStallFormula) {
   for (int i = 0; i < 6 * 50; ++i) words.add({neg(rng) ? -e(rng) : e(rng)});
   layer.words = words;
   layer.stream = pack_stream(words, code);
-  const auto out = test::run_layers({config_of(16, 1, hw::SimMode::fast)}, {layer});
+  const auto out = test::run_layers({config_of(16, 1)}, {layer});
   const auto& s = out[0][0].stats;
   uint64_t sum = 0;
   for (int32_t v : words.words) sum += uint64_t{1} << (8 - std::abs(v));
@@ -159,9 +162,9 @@ TEST(AccelCycles, WorkedExamples) {
                                            layer_of(Format::special, {{8}, {8, -8}, {8}}),
                                            layer_of(Format::tag, {{8}, {8, -8}, {8}})};
   std::vector<hw::AccelConfig> configs;
-  for (size_t i = 0; i < layers.size(); ++i) configs.push_back(config_of(1, 1, hw::SimMode::per_cycle));
+  for (size_t i = 0; i < layers.size(); ++i) configs.push_back(config_of(1, 1));
   // One accelerator per example, all in lockstep; each runs only its own example.
-  std::vector<std::vector<test::PassOutcome>> out(layers.size());
+  std::vector<std::vector<PassOutcome>> out(layers.size());
   bool started = false;
   tb::run_passes(
       configs,
@@ -195,21 +198,21 @@ TEST(AccelLfsr, MatchesGoldenInBothViews) {
   std::mt19937_64 rng(11);
   std::vector<RandomLayer> layers;
   for (int i = 0; i < 3; ++i) layers.push_back(test::random_layer(rng, code_of(i == 2 ? Format::linear : Format::tag), 3, 25, 16));
-  auto per_cycle = config_of(16, 4, hw::SimMode::per_cycle), fast = config_of(16, 4, hw::SimMode::fast);
-  per_cycle.array.sng = fast.array.sng = SngKind::lfsr;
-  per_cycle.array.seed = fast.array.seed = 77;
-  const auto out = test::run_layers({per_cycle, fast}, layers);
+  auto per_cycle = config_of(16, 4);
+  per_cycle.array.sng = SngKind::lfsr;
+  per_cycle.array.seed = 77;
+  const auto out = test::run_layers({per_cycle}, layers);
+  const auto fast = test::fast_layers(per_cycle, layers);
   for (size_t i = 0; i < layers.size(); ++i) {
     const PassResult golden = test::golden_of(layers[i], per_cycle.array);
     EXPECT_EQ(out[0][i].acc, golden.acc) << "layer " << i;
-    EXPECT_EQ(out[1][i].acc, golden.acc) << "layer " << i;
-    EXPECT_TRUE(out[0][i].stats == out[1][i].stats);
+    EXPECT_EQ(fast[i].acc, golden.acc) << "layer " << i;
+    EXPECT_TRUE(out[0][i].stats == fast[i].stats);
   }
 }
 
 // A malformed image (its metadata promises 10 weights; the words hold 3 and zero padding) is the
-// same error, with the same position, in every view: per-cycle and term-by-term fast mode decode
-// it in the stream decoder, whole-pass fast mode in models::decode_fields before the pass.
+// same error, with the same position, in both views: both decode it through models::DecoderCore.
 class AccelMalformed : public ::testing::TestWithParam<int> {};
 
 TEST_P(AccelMalformed, SameStreamErrorInEveryView) {
@@ -222,11 +225,16 @@ TEST_P(AccelMalformed, SameStreamErrorInEveryView) {
   L.rows = 1;
   L.cols = 10;
   L.acts.assign(4 * 10, 100);
-  auto config = config_of(4, 1, GetParam() == 0 ? hw::SimMode::per_cycle : hw::SimMode::fast);
-  config.pass_schedule = GetParam() != 2;
+  auto config = config_of(4, 1);
   bool started = false;
   std::string message;
   try {
+    if (GetParam() == 1) {
+      PassJob job = test::job_of(L, 4);
+      job.weight_count = 10;
+      FastExecutor(config.array, config.fields_per_cycle, config.fifo_depth).run(job);
+      ADD_FAILURE() << "the pass completed";
+    } else
     tb::run_passes(
         {config},
         [&](tb::StepJobs& step) {
@@ -245,8 +253,8 @@ TEST_P(AccelMalformed, SameStreamErrorInEveryView) {
   EXPECT_NE(message.find("field 6, bit offset 30"), std::string::npos) << message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Views, AccelMalformed, ::testing::Values(0, 1, 2), [](const auto& info) {
-  return std::string(info.param == 0 ? "per_cycle" : info.param == 1 ? "fast_whole_pass" : "fast_term_by_term");
+INSTANTIATE_TEST_SUITE_P(Views, AccelMalformed, ::testing::Values(0, 1), [](const auto& info) {
+  return std::string(info.param == 0 ? "per_cycle" : "fast_whole_pass");
 });
 
 // What no hardware word or activation can be is refused at the start of a pass, in every view:
@@ -262,7 +270,7 @@ TEST_P(AccelJobChecks, RejectsWideWordsAndActivations) {
   L.rows = 1;
   L.cols = 6;
   L.acts.assign(6, 255);
-  const bool wide_word = GetParam() == 0;
+  const bool wide_word = GetParam() % 2 == 0;
   if (wide_word)
     L.stream.mem[1] |= 0x100;  // bit 8 of an 8-bit word
   else
@@ -270,8 +278,12 @@ TEST_P(AccelJobChecks, RejectsWideWordsAndActivations) {
   bool started = false;
   std::string message;
   try {
+    if (GetParam() >= 2) {
+      FastExecutor(config_of(1, 1).array, 1, 2).run(test::job_of(L, 1));
+      ADD_FAILURE() << "the pass ran";
+    } else
     tb::run_passes(
-        {config_of(1, 1, hw::SimMode::fast)},
+        {config_of(1, 1)},
         [&](tb::StepJobs& step) {
           if (started) return false;
           step.jobs[0] = test::job_of(L, 1);
@@ -285,6 +297,7 @@ TEST_P(AccelJobChecks, RejectsWideWordsAndActivations) {
   EXPECT_NE(message.find(wide_word ? "wider than W" : "not an N-bit value"), std::string::npos) << message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Inputs, AccelJobChecks, ::testing::Values(0, 1), [](const auto& info) {
-  return std::string(info.param == 0 ? "word_wider_than_W" : "activation_of_N_bits");
+INSTANTIATE_TEST_SUITE_P(Inputs, AccelJobChecks, ::testing::Values(0, 1, 2, 3), [](const auto& info) {
+  return std::string(info.param % 2 == 0 ? "word_wider_than_W" : "activation_of_N_bits") +
+         (info.param >= 2 ? "_fast" : "_per_cycle");
 });

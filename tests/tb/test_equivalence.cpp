@@ -1,9 +1,9 @@
-// Fast mode against per-cycle mode (issue 6): the accumulators and every PassStats field agree
-// exactly, pass by pass, for both fast views (whole passes from models::pass_schedule, and term
-// by term in SystemC), on random layers and on the shipped model's layers with real
-// activations, for every format and several (P, B, fields_per_cycle, W); and `slqsim run` writes
-// the same reports and dumps in both modes. Each TEST is one SystemC elaboration (its own
-// process under ctest); the per-cycle accelerator and the fast one run side by side in it.
+// The fast view (models::FastExecutor: the pipeline's step functions over whole passes) against
+// the per-cycle view (the SystemC accelerator calling the same step functions every cycle): the
+// accumulators and every PassStats field agree exactly, pass by pass, on random layers and on the
+// shipped model's layers with real activations, for every format and several (P, B,
+// fields_per_cycle, W, FIFO depth); and `slqsim run` writes the same reports and dumps in every
+// mode. Each TEST is one SystemC elaboration (its own process under ctest).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -39,11 +39,8 @@ struct Point {
 
 void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
 
-// The views compared: per-cycle, fast (whole passes where it can), fast term by term.
-enum class View { per_cycle, fast, fast_terms };
-const char* view_name(View v) { return v == View::per_cycle ? "per-cycle" : v == View::fast ? "fast" : "fast term by term"; }
-
-hw::AccelConfig config_of(const Point& p, View view) {
+// The SystemC accelerator of a point; `stalls`: with its testbench stall sources.
+hw::AccelConfig config_of(const Point& p, bool stalls = true) {
   hw::AccelConfig c;
   c.array.lanes = p.lanes;
   c.array.bits_per_cycle = p.bits_per_cycle;
@@ -51,11 +48,11 @@ hw::AccelConfig config_of(const Point& p, View view) {
   c.array.sng = p.sng;
   c.fields_per_cycle = p.fields_per_cycle;
   c.fifo_depth = p.fifo_depth;
-  c.stalls.memory_probability = p.memory_stall_p;
-  c.stalls.fifo_probability = p.fifo_stall_p;
-  c.stalls.seed = 11;
-  c.mode = view == View::per_cycle ? hw::SimMode::per_cycle : hw::SimMode::fast;
-  c.pass_schedule = view != View::fast_terms;
+  if (stalls) {
+    c.stalls.memory_probability = p.memory_stall_p;
+    c.stalls.fifo_probability = p.fifo_stall_p;
+    c.stalls.seed = 11;
+  }
   return c;
 }
 
@@ -144,23 +141,27 @@ TEST_P(EquivalenceRandom, FastEqualsPerCycle) {
     for (auto& L : layers)
       for (auto& a : L.acts) a = 192 + a % 64;
 
-  const hw::AccelConfig per_cycle = config_of(point, View::per_cycle);
-  const auto out = test::run_layers({per_cycle, config_of(point, View::fast), config_of(point, View::fast_terms)}, layers);
+  // The fast view has no testbench stall sources: it is compared with the calm pipeline, and the
+  // stalled one (where the point has stall sources) with the golden model.
+  const hw::AccelConfig calm = config_of(point, false), stalled = config_of(point);
+  const bool with_stalls = stalled.stalls.any();
+  const auto out = test::run_layers(with_stalls ? std::vector<hw::AccelConfig>{calm, stalled}
+                                                : std::vector<hw::AccelConfig>{calm},
+                                    layers);
+  const auto fast = test::fast_layers(calm, layers);
   for (const auto& view : out) ASSERT_EQ(view.size(), layers.size());
   PassStats total;
   for (size_t i = 0; i < layers.size(); ++i) {
-    for (View v : {View::fast, View::fast_terms}) {
-      const auto& o = out[static_cast<size_t>(v)][i];
-      EXPECT_EQ(out[0][i].acc, o.acc) << view_name(v) << ": accumulators differ, layer " << i;
-      EXPECT_TRUE(out[0][i].stats == o.stats) << view_name(v) << ", layer " << i << ":"
-                                              << stats_diff(out[0][i].stats, o.stats, view_name(v));
+    EXPECT_EQ(out[0][i].acc, fast[i].acc) << "fast: accumulators differ, layer " << i;
+    EXPECT_TRUE(out[0][i].stats == fast[i].stats) << "fast, layer " << i << ":" << stats_diff(out[0][i].stats, fast[i].stats);
+    // Every view is also the golden model's (terms from the quantizer's words, independent of both).
+    const PassResult golden = test::golden_of(layers[i], calm.array);
+    for (const auto& view : out) {
+      EXPECT_EQ(view[i].acc, golden.acc) << "per-cycle differs from the golden model, layer " << i;
+      EXPECT_EQ(view[i].stats.saturations, golden.saturations) << "layer " << i;
+      EXPECT_EQ(view[i].stats.busy_cycles, golden.term_cycles) << "layer " << i;
     }
-    // Both are also the golden model's (independent of either view).
-    const PassResult golden = test::golden_of(layers[i], per_cycle.array);
-    EXPECT_EQ(out[0][i].acc, golden.acc) << "per-cycle differs from the golden model, layer " << i;
-    EXPECT_EQ(out[0][i].stats.saturations, golden.saturations) << "layer " << i;
-    EXPECT_EQ(out[0][i].stats.busy_cycles, golden.term_cycles) << "layer " << i;
-    total += out[0][i].stats;
+    total += out.back()[i].stats;
   }
   // The sweep must reach the cases where the views could part: idle array cycles, and clipping.
   if (point.fields_per_cycle == 1) {  // one field a cycle: zero codes, markers and 1-cycle terms stall
@@ -209,55 +210,34 @@ TEST(EquivalenceEdge, StreamEndingInsideAWordWithTwoFieldsPerCycle) {
   L.stream = pack_stream(L.words, L.code);
   L.acts.assign(4, 200);
   Point point{"P4_B1_F2_W32", 4, 1, 2, 32};
-  const auto out = test::run_layers(
-      {config_of(point, View::per_cycle), config_of(point, View::fast), config_of(point, View::fast_terms)}, {L});
+  const auto out = test::run_layers({config_of(point)}, {L});
+  const auto fast = test::fast_layers(config_of(point), {L});
   ASSERT_EQ(out[0].size(), 1u);
   EXPECT_EQ(out[0][0].acc, std::vector<int64_t>(4, 50));  // round_half_up(200 / 4)
-  for (size_t v = 1; v < out.size(); ++v) {
-    EXPECT_EQ(out[0][0].acc, out[v][0].acc);
-    EXPECT_TRUE(out[0][0].stats == out[v][0].stats) << stats_diff(out[0][0].stats, out[v][0].stats);
-  }
+  EXPECT_EQ(out[0][0].acc, fast[0].acc);
+  EXPECT_TRUE(out[0][0].stats == fast[0].stats) << stats_diff(out[0][0].stats, fast[0].stats);
   EXPECT_EQ(out[0][0].stats.fields, 1u);
   EXPECT_EQ(out[0][0].stats.busy_cycles, 64u);
 }
 
 // ---- the shipped model -------------------------------------------------------------------
 
-// Runs every pass of every encoding on a per-cycle accelerator and on one of each fast view in
-// lockstep and records each disagreement; the per-cycle outcome goes on through the network.
+// Runs every pass of every encoding on a per-cycle accelerator and on the fast view in the same
+// step, and records each disagreement; the per-cycle outcome goes on through the network.
 class LockstepExecutor : public PassExecutor {
  public:
-  // fast[v][encoding]: the accelerators of fast view v (View::fast, View::fast_terms).
-  LockstepExecutor(std::vector<hw::Accelerator*> per_cycle, std::vector<std::vector<hw::Accelerator*>> fast)
-      : per_cycle_(std::move(per_cycle)), fast_(std::move(fast)) {}
+  LockstepExecutor(std::vector<hw::Accelerator*> per_cycle, const hw::AccelConfig& config)
+      : per_cycle_(std::move(per_cycle)), systemc_(per_cycle_), fast_(config.array, config.fields_per_cycle, config.fifo_depth) {}
   void execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) override {
-    sc_core::sc_event_and_list all_done;
+    systemc_.execute(requests, outs);
     for (size_t i = 0; i < requests.size(); ++i) {
-      const hw::PassJob j = tb::pass_job_of(requests[i]);
-      per_cycle_[i]->start(j);
-      all_done &= per_cycle_[i]->done_event();
-      for (auto& view : fast_) {
-        view[i]->start(j);
-        all_done &= view[i]->done_event();
-      }
-    }
-    sc_core::wait(all_done);
-    for (size_t i = 0; i < requests.size(); ++i) {
-      outs[i].acc = per_cycle_[i]->result();
-      outs[i].stats = per_cycle_[i]->stats();
-      for (size_t v = 0; v < fast_.size(); ++v) {
-        const char* name = view_name(v == 0 ? View::fast : View::fast_terms);
-        const PassStats fast_stats = fast_[v][i]->stats();
-        const std::string where = std::string(name) + ", " + requests[i].layer->name + " pass " + std::to_string(passes_);
-        if (fast_[v][i]->result() != outs[i].acc) failures.push_back(where + ": accumulators differ");
-        if (!(fast_stats == outs[i].stats)) failures.push_back(where + ":" + stats_diff(outs[i].stats, fast_stats, name));
-      }
+      const PassOutcome fast = fast_.run(pass_job_of(requests[i]));
+      const std::string where = "fast, " + requests[i].layer->name + " pass " + std::to_string(passes_);
+      if (fast.acc != outs[i].acc) failures.push_back(where + ": accumulators differ");
+      if (!(fast.stats == outs[i].stats)) failures.push_back(where + ":" + stats_diff(outs[i].stats, fast.stats));
       total += outs[i].stats;
     }
     ++passes_;
-    const sc_core::sc_time period(static_cast<double>(per_cycle_.front()->config().period_ps), sc_core::SC_PS);
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    sc_core::wait(period * (static_cast<uint64_t>(now / period) + 1) - now);
   }
   std::vector<std::string> failures;
   PassStats total;
@@ -265,7 +245,8 @@ class LockstepExecutor : public PassExecutor {
 
  private:
   std::vector<hw::Accelerator*> per_cycle_;
-  std::vector<std::vector<hw::Accelerator*>> fast_;
+  tb::SystemcExecutor systemc_;
+  FastExecutor fast_;
   uint64_t passes_ = 0;
 };
 
@@ -288,21 +269,12 @@ TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
   std::vector<EncodingRun> runs = o.encoding_runs(net);
   ASSERT_EQ(runs.size(), 4u);
   std::vector<hw::Accelerator*> per_cycle;  // alive to the end of the process
-  std::vector<std::vector<hw::Accelerator*>> fast(2);
-  for (const EncodingRun& r : runs) {
-    per_cycle.push_back(new hw::Accelerator((r.name + "_per_cycle").c_str(), config_of(point, View::per_cycle)));
-    fast[0].push_back(new hw::Accelerator((r.name + "_fast").c_str(), config_of(point, View::fast)));
-    fast[1].push_back(new hw::Accelerator((r.name + "_fast_terms").c_str(), config_of(point, View::fast_terms)));
-  }
+  for (const EncodingRun& r : runs)
+    per_cycle.push_back(new hw::Accelerator((r.name + "_per_cycle").c_str(), config_of(point)));
   NetworkRunner runner(net, cal, o.array(), runs, false);
-  LockstepExecutor exec(per_cycle, fast);
+  LockstepExecutor exec(per_cycle, config_of(point));
   tb::run_in_simulation([&] { runner.run_batch(images, 0, images.size(), exec); });
   for (const std::string& f : exec.failures) ADD_FAILURE() << f;
-  for (size_t e = 0; e < runs.size(); ++e) {  // each fast view ran the way it is named
-    EXPECT_TRUE(fast[0][e]->last_pass_scheduled());
-    EXPECT_FALSE(fast[1][e]->last_pass_scheduled());
-    EXPECT_FALSE(per_cycle[e]->last_pass_scheduled());
-  }
   EXPECT_GT(exec.passes(), 0u);
   EXPECT_GT(exec.total.busy_cycles, 0u);
   // The shipped model has short terms: the decoder does fall behind, so stalls are compared too.
@@ -325,8 +297,8 @@ struct TempDir : test::TempDir {
   TempDir() : test::TempDir("slqsim_test_equivalence") {}
 };
 
-// `slqsim run` in both modes: summary.json (but the mode itself), layers.csv and every dump are
-// byte for byte the same (--reproducible writes sim_wall_seconds as null).
+// `slqsim run` in both timed modes: summary.json (but the mode itself), layers.csv and every dump
+// are byte for byte the same (--reproducible writes sim_wall_seconds as null).
 void expect_same_run(const std::string& flags) {
   TempDir dir;
   for (const char* mode : {"fast", "per-cycle"}) {

@@ -34,7 +34,8 @@ TEST(Scoreboard, PassesCleanPassesAndStopsOnAMismatch) {
   std::string error;
   uint64_t checked = 0;
   tb::run_in_simulation([&] {
-    tb::HwExecutor exec({accel});
+    tb::SystemcExecutor accelerators({accel});
+    tb::Scoreboard exec(accelerators, config.array);
     const std::vector<PassRequest> requests{conv_request(layer, config.array.lanes)};
     std::vector<PassOutcome> outs(1);
     exec.execute(requests, outs);  // clean: no exception
@@ -54,4 +55,22 @@ TEST(Scoreboard, PassesCleanPassesAndStopsOnAMismatch) {
   EXPECT_NE(error.find("output position 37"), std::string::npos) << error;
   EXPECT_NE(error.find("lane 5"), std::string::npos) << error;
   EXPECT_NE(error.find("output channel 3"), std::string::npos) << error;
+}
+
+// The scoreboard wraps any executor: the fast view runs under it without SystemC.
+TEST(Scoreboard, ChecksTheFastView) {
+  const Network net = load_onnx(test::kModel);
+  QuantOptions options;
+  options.code.format = Format::tag;
+  const QuantLayer layer = quantize_layer(net, 0, options);
+  ArrayParams array;
+  FastExecutor fast(array, 1, 2);
+  tb::Scoreboard exec(fast, array);
+  const std::vector<PassRequest> requests{conv_request(layer, array.lanes)};
+  std::vector<PassOutcome> outs(1);
+  exec.execute(requests, outs);
+  EXPECT_EQ(exec.passes_checked(), 1u);
+  EXPECT_GT(outs[0].stats.cycles, 0u);
+  exec.inject_fault(1, 0);
+  EXPECT_THROW(exec.execute(requests, outs), tb::ScoreboardMismatch);
 }
