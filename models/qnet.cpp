@@ -5,6 +5,7 @@
 
 #include "models/errors.h"
 #include "models/float_infer.h"
+#include "models/interrupt.h"
 #include "models/quant.h"
 
 namespace slq {
@@ -112,6 +113,7 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
   const size_t pixels = size_t(train.rows) * train.cols;
   std::vector<std::vector<float>> outputs;
   for (int n = 0; n < cal.images; ++n) {
+    throw_if_interrupted();
     forward_float(net, image_to_input(train.image(n), pixels), &outputs);
     for (size_t k = 0; k + 1 < compute.size(); ++k) {
       const auto& post_relu = outputs[compute[k] + 1];

@@ -446,11 +446,8 @@ void Progress::draw(Clock::time_point now) {
 
 namespace {
 
-std::atomic<int> interrupt_count{0};
-static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
-
 extern "C" void on_interrupt(int signal_number) {
-  if (interrupt_count.fetch_add(1) > 0) _exit(128 + signal_number);
+  if (interrupt_counter().fetch_add(1) > 0) _exit(128 + signal_number);
   static const char message[] =
       "\nslqsim: interrupted; stopping after the current step (press Ctrl-C again to quit now)\n";
   ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
@@ -466,12 +463,6 @@ void install_interrupt_handler() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-}
-
-bool interrupted() { return interrupt_count.load() > 0; }
-
-void throw_if_interrupted() {
-  if (interrupted()) throw Interrupted();
 }
 
 }  // namespace slq

@@ -4,6 +4,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "models/interrupt.h"
+
 #include <chrono>
 #include <cstddef>
 #include <iostream>
@@ -117,16 +119,8 @@ class Progress {
 };
 
 // ---- interrupts ------------------------------------------------------------------------
-// SIGINT/SIGTERM set a flag that long loops poll with interrupted(); a second signal exits
-// at once with 128 + signal number (130 for Ctrl-C).
+// SIGINT/SIGTERM count in models/interrupt.h, which long loops poll with interrupted(); a
+// second signal exits at once with 128 + signal number (130 for Ctrl-C).
 void install_interrupt_handler();
-bool interrupted();
-
-// Thrown by throw_if_interrupted(); run_cli turns it into exit code 130.
-class Interrupted : public std::runtime_error {
- public:
-  Interrupted() : std::runtime_error("interrupted") {}
-};
-void throw_if_interrupted();
 
 }  // namespace slq

@@ -42,7 +42,13 @@ void run_command(RunFlags& f) {
     throw InputError("--images", "", std::to_string(o.images) + " requested, the test set has " + std::to_string(test.size()));
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
   spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
-  const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
+  Calibration cal;
+  try {
+    cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
+  } catch (const Interrupted&) {
+    spdlog::warn("interrupted during calibration: nothing simulated, no report written");
+    throw;
+  }
 
   std::vector<EncodingRun> runs = o.encoding_runs(net);
   tb::RunReport report;
@@ -54,8 +60,6 @@ void run_command(RunFlags& f) {
   report.reproducible = f.reproducible;
   report.runs = &runs;
   const size_t pixels = size_t(test.rows) * test.cols;
-  for (size_t i = 0; i < test.size(); ++i)
-    report.float_predictions.push_back(argmax(forward_float(net, image_to_input(test.image(i), pixels))));
 
   const bool keep_dumps = !f.dump_dir.empty();
   std::vector<std::unique_ptr<NetworkRunner>> runners;
@@ -65,8 +69,8 @@ void run_command(RunFlags& f) {
     runners.push_back(std::make_unique<NetworkRunner>(net, cal, o.array(), single[e], keep_dumps));
   }
   const size_t P = static_cast<size_t>(o.lanes);
-  // Batches of P images (the dense layers' lanes); encodings take turns batch by batch, so an
-  // interrupted run has the same images finished in every encoding.
+  // Batches of P images (the dense layers' lanes): the float reference, then the encodings taking
+  // turns, so an interrupted run has the same images finished in float and in every encoding.
   auto run_all = [&](const std::vector<PassExecutor*>& execs) {
     Progress progress("run", o.images * runs.size());
     for (size_t first = 0; first < o.images; first += P) {
@@ -76,6 +80,8 @@ void run_command(RunFlags& f) {
         return;
       }
       const size_t count = std::min(P, o.images - first);
+      for (size_t i = first; i < first + count; ++i)
+        report.float_predictions.push_back(argmax(forward_float(net, image_to_input(test.image(i), pixels))));
       for (size_t e = 0; e < runs.size(); ++e) {
         const auto t0 = std::chrono::steady_clock::now();
         runners[e]->run_batch(test, first, count, *execs[e]);

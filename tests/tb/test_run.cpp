@@ -189,6 +189,30 @@ TEST(RunCommand, InterruptWritesAnIncompleteReport) {
   EXPECT_EQ(s["images_requested"], 10000);
 }
 
+// Ctrl-C during calibration (before anything is simulated) stops it within a step: exit 130, the
+// log says where it stopped, and no report is written.
+TEST(RunCommand, InterruptDuringCalibrationStopsIt) {
+  TempDir dir;
+  const std::string cmd = std::string("'") + SLQSIM_BINARY + "' " +
+                          run_args(dir, "rep", "--images 10 --sim-mode model --calibration-images 60000") + " >/dev/null 2>'" +
+                          (dir / "err.txt") + "'";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_NE(test::read_text(dir / "err.txt").find("interrupted during calibration"), std::string::npos)
+      << test::read_text(dir / "err.txt");
+  EXPECT_FALSE(std::filesystem::exists(dir / "rep/summary.json"));
+}
+
 // Bad input: a clear one-line error and exit code 2.
 TEST(RunCommand, BadInputExitsTwo) {
   TempDir dir;
