@@ -247,11 +247,31 @@ void apply_config(CLI::App& app, const std::vector<CLI::ConfigItem>& items,
   for (const CLI::ConfigItem& item : items) {
     const std::string where = yaml.position_of(item);
     CLI::App* target = &app;
-    for (const std::string& parent : item.parents) {
-      target = find_subcommand(*target, parent);
-      if (target == nullptr) throw InputError(file, where, "unknown section '" + parent + "'");
+    CLI::Option* option = nullptr;
+    for (size_t k = 0; k < item.parents.size(); ++k) {
+      const std::string& parent = item.parents[k];
+      CLI::App* sub = find_subcommand(*target, parent);
+      // A map under an option that takes KEY=VALUE items (e.g. per-layer values): one item each.
+      CLI::Option* map_option = sub == nullptr && k + 1 == item.parents.size() ? find_option(*target, parent) : nullptr;
+      if (map_option != nullptr && map_option->get_type_name() == "LAYER=VALUE") {
+        option = map_option;
+        break;
+      }
+      if (sub == nullptr) throw InputError(file, where, "unknown section '" + parent + "'");
+      target = sub;
     }
-    CLI::Option* option = find_option(*target, item.name);
+    if (option != nullptr) {
+      if (option->count() > 0) continue;  // given on the command line: the flag wins
+      if (item.inputs.size() != 1) throw InputError(file, where, "expected one value for '" + item.fullname() + "'");
+      try {
+        option->add_result(item.name + "=" + item.inputs.front());
+        option->run_callback();
+      } catch (const CLI::ParseError& e) {
+        throw InputError(file, where, e.what());
+      }
+      continue;
+    }
+    option = find_option(*target, item.name);
     if (option == nullptr) throw InputError(file, where, "unknown option '" + item.fullname() + "'");
     if (!option->get_configurable()) {
       throw InputError(file, where, "'" + item.fullname() + "' cannot be set in a config file");

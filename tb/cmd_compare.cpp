@@ -19,14 +19,14 @@
 #include "tb/cli.h"
 #include "tb/commands.h"
 #include "tb/gtkw.h"
-#include "tb/sim_options.h"
+#include "tb/options.h"
 #include "tb/timeline.h"
 
 namespace slq {
 namespace {
 
 struct CompareFlags {
-  tb::SimOptions sim;
+  tb::Options sim;
   std::string layer, synthetic, weight_dist = "laplace";
   size_t image = 0;
   int tile = -1;  // -1: the tile holding the centre output position
@@ -60,14 +60,14 @@ class PassCapture : public PassExecutor {
   int64_t position_;
 };
 
-void quantize_all(const Network& net, const tb::SimOptions& o, ComparePasses& out) {
+void quantize_all(const Network& net, const tb::Options& o, ComparePasses& out) {
   out.runs = o.encoding_runs(net);
 }
 
 // The layer's input activations for image I, per encoding, exactly as `run` feeds them: the
 // network up to the layer on the golden model, with the same calibration.
 void model_passes(const CompareFlags& f, ComparePasses& out) {
-  const tb::SimOptions& o = f.sim;
+  const tb::Options& o = f.sim;
   const Network net = load_onnx(o.model);
   check_mappable(net);
   size_t op_index = net.ops.size();
@@ -121,7 +121,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
 
 // A dense ROWSxCOLS layer with random weights and random activations (all lanes active).
 void synthetic_passes(const CompareFlags& f, ComparePasses& out) {
-  const tb::SimOptions& o = f.sim;
+  const tb::Options& o = f.sim;
   int rows = 0, cols = 0;
   char x = 0, extra = 0;
   if (std::sscanf(f.synthetic.c_str(), "%d%c%d%c", &rows, &x, &cols, &extra) != 3 || x != 'x' || rows < 1 ||
@@ -241,7 +241,7 @@ nlohmann::ordered_json summary_json(const CompareFlags& f, const ComparePasses& 
 }
 
 void compare_command(CompareFlags& f) {
-  tb::SimOptions& o = f.sim;
+  tb::Options& o = f.sim;
   if (!f.synthetic.empty() && (!o.model.empty() || !f.layer.empty()))
     throw InputError("--synthetic", "", "give either --model with --layer, or --synthetic ROWSxCOLS");
   if (f.synthetic.empty() && o.model.empty()) throw InputError("--model", "", "required (or --synthetic ROWSxCOLS)");
@@ -315,12 +315,9 @@ void register_compare(CLI::App& app) {
   auto flags = std::make_shared<CompareFlags>();
   CLI::App* sub = app.add_subcommand("compare", "Run one accelerator per encoding in lockstep on one layer");
   add_config_option(*sub);
-  flags->sim.add_flags(sub, false);
-  sub->get_option("--model")->required(false);  // --synthetic needs none
-  sub->remove_option(sub->get_option("--sim-mode"));  // always per cycle
+  tb::add_options(sub, flags->sim, tb::kCompareOptions);  // --model is optional: --synthetic needs none
   sub->get_option("--seed")->description("Seed of the LFSR SNGs and of --synthetic's weights and activations");
   sub->add_option("--layer", flags->layer, "Layer as in summary.json (0_Conv) or its ONNX node name (/0/Conv)");
-  sub->add_option("--data-dir", flags->sim.data_dir, "Directory with the Fashion-MNIST IDX files")->capture_default_str();
   sub->add_option("--image", flags->image, "Test image (conv: its output positions fill the lanes; dense: images "
                                            "I..I+P-1 do)")->capture_default_str();
   sub->add_option("--tile", flags->tile, "Conv: tile of P output positions (default: the tile holding the centre)");

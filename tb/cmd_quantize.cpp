@@ -12,15 +12,14 @@
 #include "models/quant.h"
 #include "tb/cli.h"
 #include "tb/commands.h"
+#include "tb/options.h"
 
 namespace slq {
 namespace {
 
 struct QuantizeFlags {
-  int word_bits = 5;
-  int max_words = 2;
-  double theta = 0.0;
-  std::string rounding = "log", format = "special";
+  tb::Options options;  // b, L, theta, rounding (tb/options.h: the defaults of every command)
+  std::string format = "special";
   std::vector<std::string> values;
 };
 
@@ -53,16 +52,12 @@ double parse_value(const std::string& text, size_t position) {
 }
 
 void quantize_command(const QuantizeFlags& f) {
-  CodeParams p;
-  p.format = parse_format(f.format, "--format");
-  if (p.format == Format::linear)
+  const Format format = parse_format(f.format, "--format");
+  if (format == Format::linear)
     throw InputError("--format", "", "quantize shows log code words: expected tag, special or lq");
-  p.word_bits = f.word_bits;
-  p.max_words = p.format == Format::lq ? 1 : f.max_words;
-  p.theta = f.theta;
-  p.rounding = parse_rounding(f.rounding);
-  p.validate("--bits/--L/--theta");
-  if (p.format == Format::lq && f.max_words != 1) spdlog::info("lq holds one word per weight: L = 1");
+  f.options.validate();
+  const CodeParams p = f.options.code(format);
+  if (p.max_words != f.options.max_words) spdlog::info("{} holds one word per weight: L = 1", to_string(format));
 
   std::vector<double> xs;
   size_t text_width = 0;
@@ -90,10 +85,7 @@ void register_quantize(CLI::App& app) {
   auto flags = std::make_shared<QuantizeFlags>();
   CLI::App* sub = app.add_subcommand("quantize", "Quantize normalized values and print their SLQ code words");
   add_config_option(*sub);
-  sub->add_option("--bits,--word-bits", flags->word_bits, "b: bits of a code word")->capture_default_str();
-  sub->add_option("--L", flags->max_words, "L: words per weight at most (tag, special)")->capture_default_str();
-  sub->add_option("--theta", flags->theta, "SLQ stop threshold on the normalized residue")->capture_default_str();
-  sub->add_option("--rounding", flags->rounding, "LogQuant rounding: log or linear")->capture_default_str();
+  tb::add_options(sub, flags->options, {"word-bits", "L", "theta", "rounding"});
   sub->add_option("--format", flags->format, "Stream format shown: tag, special or lq")->capture_default_str();
   sub->add_option("VALUE", flags->values, "Normalized values x = w / U")->required();
   sub->footer(

@@ -14,20 +14,20 @@
 #include "tb/commands.h"
 #include "tb/hw_executor.h"
 #include "tb/reports.h"
-#include "tb/sim_options.h"
+#include "tb/options.h"
 #include "tb/tracing.h"
 
 namespace slq {
 namespace {
 
 struct RunFlags {
-  tb::SimOptions sim;
+  tb::Options sim;
   std::string vcd, window, trace_lanes = "0", report_dir = "out", dump_dir;
   bool reproducible = false;
 };
 
 void run_command(RunFlags& f) {
-  tb::SimOptions& o = f.sim;
+  tb::Options& o = f.sim;
   if (!f.vcd.empty()) {
     if (o.sim_mode == "model") throw InputError("--vcd", "", "a waveform needs the SystemC simulation, not --sim-mode model");
     if (o.sim_mode == "fast") spdlog::info("--vcd given: simulating per cycle");
@@ -53,6 +53,7 @@ void run_command(RunFlags& f) {
   std::vector<EncodingRun> runs = o.encoding_runs(net);
   tb::RunReport report;
   report.config = o.to_json();
+  report.lanes = o.lanes;
   report.net = &net;
   report.calibration = &cal;
   report.images_requested = o.images;
@@ -160,7 +161,8 @@ void register_run(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* sub = app.add_subcommand("run", "Simulate a network on the SystemC accelerator and write reports");
   add_config_option(*sub);
-  flags->sim.add_flags(sub, true);
+  tb::add_options(sub, flags->sim, tb::kRunOptions);
+  sub->get_option("--model")->required();
   sub->add_option("--vcd", flags->vcd, "Write a VCD waveform (forces per-cycle simulation)");
   sub->add_option("--window", flags->window, "Trace only cycles FROM:TO (global cycle numbers)");
   sub->add_option("--trace-lanes", flags->trace_lanes, "Comma-separated lanes whose accumulators are traced")

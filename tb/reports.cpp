@@ -37,7 +37,7 @@ nlohmann::ordered_json cycles_or_null(bool with, double v) { return with ? nlohm
 }  // namespace
 
 std::string summary_json(const RunReport& r) {
-  const int lanes = r.config.value("lanes", 16);
+  const int lanes = r.lanes;
   nlohmann::ordered_json j;
   j["tool"] = "slqsim 0.1.0";
   j["complete"] = r.complete;
@@ -99,7 +99,7 @@ std::string summary_json(const RunReport& r) {
 }
 
 std::string layers_csv(const RunReport& r) {
-  const int lanes = r.config.value("lanes", 16);
+  const int lanes = r.lanes;
   std::ostringstream os;
   os << std::setprecision(10);
   os << "encoding,layer_index,layer,op,weight_count,weight_bits,bits_per_weight,words_per_weight,sqnr_db,macs,"

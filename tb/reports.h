@@ -14,7 +14,8 @@
 namespace slq::tb {
 
 struct RunReport {
-  nlohmann::ordered_json config;
+  nlohmann::ordered_json config;  // the options, as tb::Options::to_json
+  int lanes = 16;                  // P (for utilization)
   const Network* net = nullptr;
   const Calibration* calibration = nullptr;
   size_t images_requested = 0;

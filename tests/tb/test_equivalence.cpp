@@ -18,7 +18,7 @@
 #include "models/onnx_model.h"
 #include "models/qnet.h"
 #include "tb/hw_executor.h"
-#include "tb/sim_options.h"
+#include "tb/options.h"
 #include "tests/hw/hw_test_util.h"
 #include "tests/tb/cli_test_util.h"
 
@@ -255,7 +255,7 @@ class EquivalenceModel : public ::testing::TestWithParam<Point> {};
 // Two test images through all four encodings: every pass of every layer, both views.
 TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
   const Point& point = GetParam();
-  tb::SimOptions o;
+  tb::Options o;
   o.lanes = point.lanes;
   o.bits_per_cycle = point.bits_per_cycle;
   o.fields_per_cycle = point.fields_per_cycle;
