@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "models/errors.h"
 #include "models/float_infer.h"
@@ -100,7 +102,28 @@ std::vector<QuantLayer> quantize_network(const Network& net, const QuantOptions&
   return out;
 }
 
+void check_dataset(const Network& net, const Dataset& data) {
+  const size_t pixels = size_t(data.rows) * size_t(data.cols);
+  size_t values = 1;
+  std::string shape;
+  for (int64_t d : net.input_shape) {
+    values *= size_t(d);
+    shape += (shape.empty() ? "" : "x") + std::to_string(d);
+  }
+  const size_t n = net.input_shape.size();
+  const bool geometry_ok = n != 3 || (net.input_shape[1] == data.rows && net.input_shape[2] == data.cols);
+  if (pixels == values && geometry_ok) return;
+  throw InputError(data.path.empty() ? "data set" : data.path, "header",
+                   "the images are " + std::to_string(data.rows) + "x" + std::to_string(data.cols) + " (" +
+                       std::to_string(pixels) + " values), but the model " + net.path + " expects an input of " +
+                       shape + " (" + std::to_string(values) + " values)");
+}
+
 Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits, double percentile) {
+  check_dataset(net, train);
+  if (std::min(images, train.size()) == 0)
+    throw InputError(train.path.empty() ? "training set" : train.path, "",
+                     "no training images to calibrate the activation scales on (at least 1 needed)");
   Calibration cal;
   cal.input_scale = 1.0 / double((1u << stream_bits) - 1);
   cal.out_scale.assign(net.ops.size(), 0.0);
@@ -128,7 +151,14 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
   return cal;
 }
 
-std::vector<uint32_t> pixels_to_activations(const uint8_t* pixels, size_t n, int stream_bits) {
+std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, int stream_bits) {
+  const size_t n = size_t(data.rows) * size_t(data.cols);
+  if (image >= data.size() || data.pixels.size() < (image + 1) * n)
+    throw std::out_of_range("pixels_to_activations: image " + std::to_string(image) + " of a data set of " +
+                            std::to_string(data.size()));
+  if (stream_bits < 1 || stream_bits > 16)
+    throw std::out_of_range("pixels_to_activations: stream_bits " + std::to_string(stream_bits));
+  const uint8_t* pixels = data.image(image);
   std::vector<uint32_t> out(n);
   const uint32_t hi = (1u << stream_bits) - 1;
   for (size_t i = 0; i < n; ++i)

@@ -100,6 +100,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
     images = static_cast<size_t>(P);
   }
   const Dataset test = load_fashion_mnist(o.data_dir, false, f.image + images);
+  check_dataset(net, test);
   if (test.size() <= f.image)
     throw InputError("--image", "", "image " + std::to_string(f.image) + " out of range: the test set has " +
                                         std::to_string(test.size()) + " images");
@@ -107,6 +108,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
   if (op.kind != OpKind::conv)
     lanes_are = "images " + std::to_string(f.image) + ".." + std::to_string(f.image + images - 1);
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
+  check_dataset(net, train);
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   quantize_all(net, o, out);
   NetworkRunner runner(net, cal, o.array(), out.runs, false);

@@ -38,9 +38,11 @@ void run_command(RunFlags& f) {
   const Network net = load_onnx(o.model);
   check_mappable(net);
   const Dataset test = load_fashion_mnist(o.data_dir, false, o.images);
+  check_dataset(net, test);
   if (test.size() < o.images)
     throw InputError("--images", "", std::to_string(o.images) + " requested, the test set has " + std::to_string(test.size()));
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
+  check_dataset(net, train);
   spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
 
