@@ -38,6 +38,12 @@ void check_mappable(const Network& net) {
 QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOptions& options) {
   const Op& op = net.ops[op_index];
   const CodeParams& p = options.code;
+  // load_onnx rejects these; a Network built in code must not divide by zero or cast NaN either.
+  if (op.weight_shape.empty() || op.weight_shape[0] < 1 || op.weight.empty() ||
+      op.weight.size() % static_cast<size_t>(op.weight_shape[0]) != 0)
+    throw InputError(net.path, "node '" + op.name + "'", "a layer needs at least one output and one input");
+  for (float w : op.weight)
+    if (!std::isfinite(w)) throw InputError(net.path, "node '" + op.name + "'", "weights must be finite");
   QuantLayer L;
   L.op_index = op_index;
   L.name = sanitize_name(op.name);
@@ -119,11 +125,16 @@ void check_dataset(const Network& net, const Dataset& data) {
                        shape + " (" + std::to_string(values) + " values)");
 }
 
-Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits, double percentile) {
+void check_training_set(const Network& net, const Dataset& train) {
   check_dataset(net, train);
-  if (std::min(images, train.size()) == 0)
+  if (train.size() == 0)
     throw InputError(train.path.empty() ? "training set" : train.path, "",
                      "no training images to calibrate the activation scales on (at least 1 needed)");
+}
+
+Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits, double percentile) {
+  check_training_set(net, train);
+  if (images == 0) throw std::invalid_argument("calibrate: 0 images requested");
   Calibration cal;
   cal.input_scale = 1.0 / double((1u << stream_bits) - 1);
   cal.out_scale.assign(net.ops.size(), 0.0);

@@ -47,6 +47,8 @@ void check_mappable(const Network& net);
 // network's input: as many pixels as the input has values and, for a C,H,W input, H x W pixels.
 // Every command that runs a data set through a model calls it once, up front.
 void check_dataset(const Network& net, const Dataset& data);
+// check_dataset, and at least one image to calibrate on.
+void check_training_set(const Network& net, const Dataset& train);
 
 // Activation scales: the real value of one integer step of each compute op's requantized output.
 struct Calibration {

@@ -108,7 +108,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
   if (op.kind != OpKind::conv)
     lanes_are = "images " + std::to_string(f.image) + ".." + std::to_string(f.image + images - 1);
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
-  check_dataset(net, train);
+  check_training_set(net, train);
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   quantize_all(net, o, out);
   NetworkRunner runner(net, cal, o.array(), out.runs, false);

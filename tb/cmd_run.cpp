@@ -42,7 +42,7 @@ void run_command(RunFlags& f) {
   if (test.size() < o.images)
     throw InputError("--images", "", std::to_string(o.images) + " requested, the test set has " + std::to_string(test.size()));
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
-  check_dataset(net, train);
+  check_training_set(net, train);
   spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
 

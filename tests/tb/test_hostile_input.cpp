@@ -206,3 +206,49 @@ TEST(HostileInput, RequantizeOfNanIsZero) {
   EXPECT_EQ(requantize(-1.0, 0.0, 8), 0u);
   EXPECT_EQ(requantize(3.4, 1.0, 8), 3u);
 }
+
+// ---- 2. degenerate models and data sets ----
+
+// A Gemm with 0 outputs divided by zero (SIGFPE) in encode and run; NaN weights were accepted.
+TEST(HostileInput, DegenerateModelsAreInputErrors) {
+  TempDir dir;
+  const std::string empty = write_dense_model(dir, "empty", {784}, 0);
+  const std::string nan = write_dense_model(dir, "nan", {784}, 10, std::nanf(""));
+  const std::string inf_bias = write_dense_model(dir, "infbias", {784}, 10, 0.01f, INFINITY);
+  const std::string out = " --out '" + (dir / "images") + "'";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"encode --model '" + empty + "' --format lq" + out, {empty, "node 'fc'", "0 outputs"}},
+      {"run --model '" + empty + "' --images 1 --sim-mode model", {empty, "node 'fc'", "0 outputs"}},
+      {"encode --model '" + nan + "' --format lq" + out, {nan, "tensor 'w'", "NaN"}},
+      {"run --model '" + inf_bias + "' --images 1 --sim-mode model", {inf_bias, "tensor 'b'", "infinite"}},
+  };
+  for (const auto& [args, needles] : cases) expect_input_error(slqsim(dir, args), args, needles);
+  EXPECT_FALSE(fs::exists(dir / "images"));
+
+  // The quantizer does not trust a Network built in code either.
+  Network net;
+  net.path = "built";
+  Op op;
+  op.kind = OpKind::dense;
+  op.name = "fc";
+  op.weight_shape = {0, 4};
+  net.ops.push_back(op);
+  tb::SimOptions o;
+  EXPECT_THROW(o.encoding_runs(net), InputError);
+  net.ops[0].weight_shape = {1, 2};
+  net.ops[0].weight = {0.5f, std::nanf("")};
+  EXPECT_THROW(o.encoding_runs(net), InputError);
+}
+
+// A training set of no images ran to the end with a division by zero in the activation scales.
+TEST(HostileInput, EmptyTrainingSetIsAnInputError) {
+  TempDir dir;
+  const std::string data = write_dataset(dir, "notrain", 28, 28, 3, 0);
+  const std::string args = "run --model '" + test::kModel + "' --images 2 --sim-mode model --data-dir '" + data +
+                           "' --report-dir '" + (dir / "rep") + "'";
+  expect_input_error(slqsim(dir, args), args, {data + "/train-images-idx3-ubyte", "no training images"});
+  EXPECT_FALSE(fs::exists(dir / "rep"));
+  const std::string cargs = "compare --model '" + test::kModel + "' --layer 3_Conv --data-dir '" + data + "' --vcd '" +
+                            (dir / "x.vcd") + "'";
+  expect_input_error(slqsim(dir, cargs), cargs, {"no training images"});
+}
