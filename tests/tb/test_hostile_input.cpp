@@ -252,3 +252,37 @@ TEST(HostileInput, EmptyTrainingSetIsAnInputError) {
                             (dir / "x.vcd") + "'";
   expect_input_error(slqsim(dir, cargs), cargs, {"no training images"});
 }
+
+// ---- 4. exit 1 instead of 2 ----
+
+// A sidecar number JSON cannot hold (1e999) escaped as nlohmann's out_of_range (exit 1); type
+// errors leaked "[json.exception.type_error.302]"; 4294967301 wrapped to 5 bits.
+TEST(HostileInput, SidecarValuesExitTwoNamingTheKey) {
+  TempDir dir;
+  const Result encoded =
+      slqsim(dir, "encode --model '" + test::kModel + "' --format tag --out '" + (dir / "img") + "'");
+  ASSERT_EQ(encoded.exit_code, 0) << encoded.err;
+  const std::string hex = dir / "img/0_Conv.tag.hex", side = dir / "img/0_Conv.tag.json";
+  const std::string good = test::read_text(side);
+  ASSERT_EQ(slqsim(dir, "decode '" + hex + "'").exit_code, 0);
+  auto with = [&](const std::string& key, const std::string& value) {
+    const std::string pattern = "\"" + key + "\": ";
+    const size_t at = good.find(pattern);
+    EXPECT_NE(at, std::string::npos) << key;
+    const size_t end = good.find_first_of(",\n", at + pattern.size());
+    std::ofstream(side, std::ios::binary) << good.substr(0, at + pattern.size()) + value + good.substr(end);
+  };
+  const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> cases = {
+      {"memory_words", "1e999", {side, "invalid JSON", "number overflow"}},
+      {"word_bits", "4294967301", {side, "key 'word_bits'", "2..8", "4294967301"}},
+      {"word_bits", "5.9", {side, "key 'word_bits'", "got 5.9"}},
+      {"word_bits", "\"five\"", {side, "key 'word_bits'", "got a string"}},
+      {"memory_words", "-1", {side, "key 'memory_words'", "got -1"}},
+  };
+  for (const auto& [key, value, needles] : cases) {
+    with(key, value);
+    const Result r = slqsim(dir, "decode '" + hex + "'");
+    expect_input_error(r, key + ": " + value, needles);
+    EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
+  }
+}
