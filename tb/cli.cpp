@@ -359,6 +359,34 @@ CLI::Option* add_config_option(CLI::App& app) {
   return option->type_name("FILE.yaml")->configurable(false);
 }
 
+// ---- flag validators ---------------------------------------------------------------------
+
+CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto first = value.find_first_not_of(" \t");
+        if (first != std::string::npos && value[first] == '-') return "must not be negative, got " + value;
+        return "";
+      },
+      "");
+}
+
+CLI::Validator output_file() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (value.empty()) return "an empty path is not allowed";
+        std::error_code ignored;
+        if (std::filesystem::is_directory(value, ignored)) return "'" + value + "' is a directory; expected a file";
+        return "";
+      },
+      "");
+}
+
+CLI::Validator output_dir() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string { return value.empty() ? "an empty path is not allowed" : ""; }, "");
+}
+
 // ---- running ---------------------------------------------------------------------------
 
 namespace {

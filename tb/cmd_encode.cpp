@@ -71,7 +71,9 @@ void register_encode(CLI::App& app) {
   add_config_option(*sub);
   sub->add_option("--model", f->model, "ONNX model")->required();
   sub->add_option("--format", f->format, "tag, special, lq or linear (or a comma-separated list)")->required();
-  sub->add_option("--out", f->out, "Directory for <layer>.<format>.hex and .json")->capture_default_str();
+  sub->add_option("--out", f->out, "Directory for <layer>.<format>.hex and .json")
+      ->check(output_dir())
+      ->capture_default_str();
   sub->add_option("--word-bits", f->word_bits, "b: bits of an SLQ code word")->capture_default_str();
   sub->add_option("--L", f->max_words, "L: SLQ words per weight at most (tag, special)")->capture_default_str();
   sub->add_option("--theta", f->theta, "SLQ stop threshold on the normalized residue")->capture_default_str();

@@ -139,12 +139,15 @@ void register_run(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("run", "Simulate a network on the SystemC accelerator and write reports");
   add_config_option(*sub);
   flags->sim.add_flags(sub, true);
-  sub->add_option("--vcd", flags->vcd, "Write a VCD waveform (forces per-cycle simulation)");
+  sub->add_option("--vcd", flags->vcd, "Write a VCD waveform (forces per-cycle simulation)")->check(output_file());
   sub->add_option("--window", flags->window, "Trace only cycles FROM:TO (global cycle numbers)");
   sub->add_option("--trace-lanes", flags->trace_lanes, "Comma-separated lanes whose accumulators are traced")
       ->capture_default_str();
-  sub->add_option("--report-dir", flags->report_dir, "Where summary.json and layers.csv go")->capture_default_str();
-  sub->add_option("--dump-dir", flags->dump_dir, "Write raw accumulators per encoding and layer as .npy");
+  sub->add_option("--report-dir", flags->report_dir, "Where summary.json and layers.csv go")
+      ->check(output_dir())
+      ->capture_default_str();
+  sub->add_option("--dump-dir", flags->dump_dir, "Write raw accumulators per encoding and layer as .npy")
+      ->check(output_dir());
   sub->add_flag("--reproducible", flags->reproducible, "Write sim_wall_seconds as null: byte-identical reports");
   sub->callback([flags] { run_command(*flags); });
 }

@@ -1,6 +1,7 @@
 #include "tb/sim_options.h"
 
 #include "models/errors.h"
+#include "tb/cli.h"
 
 namespace slq::tb {
 
@@ -9,7 +10,9 @@ void SimOptions::add_flags(CLI::App* app, bool with_dataset) {
   if (with_dataset) {
     app->add_option("--dataset", dataset, "Data set (fashion-mnist)")->capture_default_str();
     app->add_option("--data-dir", data_dir, "Directory with the IDX files")->capture_default_str();
-    app->add_option("--images", images, "Simulate the first N test images, in order")->capture_default_str();
+    app->add_option("--images", images, "Simulate the first N test images, in order")
+        ->check(non_negative())
+        ->capture_default_str();
   }
   // A comma-separated string on the command line, a list or a string in YAML.
   app->add_option_function<std::vector<std::string>>(
@@ -34,7 +37,7 @@ void SimOptions::add_flags(CLI::App* app, bool with_dataset) {
   app->add_option("--fifo-depth", fifo_depth, "Term FIFO entries")->capture_default_str();
   app->add_option("--acc-bits", acc_bits, "A: accumulator bits (saturating)")->capture_default_str();
   app->add_option("--sng", sng, "Stream generator: ld or lfsr")->capture_default_str();
-  app->add_option("--seed", seed, "Seed of the LFSR SNGs")->capture_default_str();
+  app->add_option("--seed", seed, "Seed of the LFSR SNGs")->check(non_negative())->capture_default_str();
   app->add_option("--sim-mode", sim_mode, "fast, per-cycle (forced by --vcd) or model (no SystemC)")
       ->capture_default_str();
   app->add_option("--calibration-images", calibration_images, "Training images for the activation scales")

@@ -286,3 +286,61 @@ TEST(HostileInput, SidecarValuesExitTwoNamingTheKey) {
     EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
   }
 }
+
+// compare --timeline naming a directory failed in the final rename (exit 1) and left
+// DIR.partial behind; --config naming a directory is covered in test_cli.cpp.
+TEST(HostileInput, OutputFileNamingADirectoryExitsTwoAndLeavesNothing) {
+  TempDir dir;
+  fs::create_directories(dir / "tl");
+  fs::create_directories(dir / "js");
+  fs::create_directories(dir / "w.vcd");
+  const std::string synthetic = "compare --synthetic 4x8 --encodings tag,lq ";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {synthetic + "--vcd '" + (dir / "x.vcd") + "' --timeline '" + (dir / "tl") + "'",
+       {"--timeline", dir / "tl", "is a directory"}},
+      {synthetic + "--vcd '" + (dir / "x.vcd") + "' --json '" + (dir / "js") + "'", {"--json", "is a directory"}},
+      {synthetic + "--vcd '" + (dir / "w.vcd") + "'", {"--vcd", "is a directory"}},
+      {"run --model '" + test::kModel + "' --images 1 --vcd '" + (dir / "w.vcd") + "'", {"--vcd", "is a directory"}},
+  };
+  for (const auto& [args, needles] : cases) expect_input_error(slqsim(dir, args), args, needles);
+  EXPECT_FALSE(fs::exists(dir / "tl.partial"));
+  EXPECT_FALSE(fs::exists(dir / "x.vcd"));
+  EXPECT_TRUE(fs::is_empty(dir / "tl"));
+  // The same command with a file name works, and leaves no .partial either.
+  const Result ok = slqsim(dir, synthetic + "--vcd '" + (dir / "x.vcd") + "' --timeline '" + (dir / "t.csv") + "'");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(fs::is_regular_file(dir / "t.csv"));
+  EXPECT_FALSE(fs::exists(dir / "t.csv.partial"));
+}
+
+// ---- 6. empty output paths and negative counts ----
+
+// --report-dir '' wrote summary.json at the filesystem root; --images -1 was read as 2^64 - 1.
+TEST(HostileInput, EmptyOutputPathsAndNegativeCountsAreRejected) {
+  TempDir dir;
+  const std::string run = "run --model '" + test::kModel + "' --sim-mode model ";
+  const std::string compare = "compare --model '" + test::kModel + "' --layer 0_Conv --vcd '" + (dir / "x.vcd") + "' ";
+  std::ofstream(dir / "empty_dir.yaml") << "report-dir: ''\n";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {run + "--images 1 --report-dir ''", {"--report-dir", "empty path"}},
+      {run + "--images 1 --dump-dir ''", {"--dump-dir", "empty path"}},
+      {run + "--images 1 --vcd ''", {"--vcd", "empty path"}},
+      {run + "--images 1 --config '" + (dir / "empty_dir.yaml") + "'", {"empty_dir.yaml", "line 1", "empty path"}},
+      {"encode --model '" + test::kModel + "' --format lq --out ''", {"--out", "empty path"}},
+      {"compare --synthetic 4x8 --vcd ''", {"--vcd", "empty path"}},
+      {"compare --synthetic 4x8 --vcd '" + (dir / "x.vcd") + "' --timeline ''", {"--timeline", "empty path"}},
+      {"compare --synthetic 4x8 --vcd '" + (dir / "x.vcd") + "' --json ''", {"--json", "empty path"}},
+      {run + "--images -1", {"--images", "must not be negative, got -1"}},
+      {run + "--images 1 --seed -5", {"--seed", "negative"}},
+      {compare + "--image -1", {"--image", "negative"}},
+      {compare + "--top -2", {"--top", "negative"}},
+      {compare + "--tile -3", {"--tile", "negative"}},
+  };
+  for (const auto& [args, needles] : cases) {
+    const Result r = slqsim(dir, args);
+    expect_input_error(r, args, needles);
+    EXPECT_EQ(r.err.find("18446744073709551"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "x.vcd"));
+  EXPECT_FALSE(fs::exists("/summary.json"));
+}
