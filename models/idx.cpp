@@ -90,6 +90,7 @@ Dataset load_fashion_mnist(const std::string& dir, bool train, size_t max_images
 
   size_t count = std::min<size_t>(image_count, max_images);
   Dataset data;
+  data.path = images.path();
   data.rows = int(rows);
   data.cols = int(cols);
   // Grow image by image (not from the header's count) so a corrupt header cannot exhaust memory.

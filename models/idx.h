@@ -11,6 +11,7 @@ namespace slq {
 inline const char* const kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 struct Dataset {
+  std::string path;             // the images file, for messages
   int rows = 0, cols = 0;
   std::vector<uint8_t> pixels;  // size() * rows * cols, image after image, row-major
   std::vector<uint8_t> labels;  // one class 0..9 per image

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace slq {
 
@@ -23,11 +25,16 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
   const int P = array_.lanes;
   const int N = array_.stream_bits;
   const size_t E = runs_.size();
-  const size_t pixels = size_t(data.rows) * data.cols;
+  check_dataset(net_, data);  // images of another size would be read and written out of bounds below
+  if (first > data.size() || count > data.size() - first)
+    throw std::out_of_range("run_batch: images " + std::to_string(first) + " + " + std::to_string(count) +
+                            " of a data set of " + std::to_string(data.size()));
+  if (count > static_cast<size_t>(P))
+    throw std::out_of_range("run_batch: " + std::to_string(count) + " images for " + std::to_string(P) + " lanes");
   // acts[encoding][image]: the current activation tensor of each image, per encoding.
   std::vector<std::vector<std::vector<uint32_t>>> acts(E, std::vector<std::vector<uint32_t>>(count));
   for (size_t e = 0; e < E; ++e)
-    for (size_t b = 0; b < count; ++b) acts[e][b] = pixels_to_activations(data.image(first + b), pixels, N);
+    for (size_t b = 0; b < count; ++b) acts[e][b] = pixels_to_activations(data, first + b, N);
   double act_scale = cal_.input_scale;
   std::vector<std::vector<std::vector<double>>> logits(E, std::vector<std::vector<double>>(count));
   std::vector<PassRequest> requests(E);
@@ -36,6 +43,14 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
   size_t layer = 0;
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const Op& op = net_.ops[i];
+    // Every op below indexes its input by op.in_shape: a tensor of another size is a bug, not a read out of bounds.
+    size_t in_values = 1;
+    for (int64_t d : op.in_shape) in_values *= static_cast<size_t>(d);
+    for (const auto& per_image : acts)
+      for (const auto& a : per_image)
+        if (a.size() != in_values)
+          throw std::logic_error("run_batch: op '" + op.name + "' expects " + std::to_string(in_values) +
+                                 " input values, got " + std::to_string(a.size()));
     if (op.kind == OpKind::maxpool || op.kind == OpKind::avgpool) {
       for (auto& per_image : acts)
         for (auto& a : per_image) a = pool(op, a);

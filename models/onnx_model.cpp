@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -55,6 +56,8 @@ class Loader {
         fail(node_pos(node), "has no output");
 
       Op op = convert(node, shape);
+      for (int64_t d : op.out_shape)  // every op's output has at least one value in every dimension
+        if (d < 1) fail(node_pos(node), "empty output shape " + shape_str(op.out_shape));
       tensor = node.output(0);
       if (node.op_type() == "MatMul") tensor = fuse_bias_add(op, tensor, consumers, visited);
       shape = op.out_shape;
@@ -148,7 +151,10 @@ class Loader {
     std::string what = position + ", tensor '" + t.name() + "'";
     if (t.data_type() != onnx::TensorProto::FLOAT) fail(what, "expected float32 data");
     if (t.data_location() == onnx::TensorProto::EXTERNAL) fail(what, "external data is not supported");
-    size_t n = size_t(element_count(dims_of(t, what), what));
+    const std::vector<int64_t> dims = dims_of(t, what);
+    for (int64_t d : dims)  // weights and biases of no values: a layer with no outputs or inputs
+      if (d < 1) fail(what, "has an empty dimension in shape " + shape_str(dims));
+    size_t n = size_t(element_count(dims, what));
     std::vector<float> values(n);
     if (!t.raw_data().empty()) {
       if (t.raw_data().size() != n * sizeof(float))
@@ -160,6 +166,10 @@ class Loader {
         fail(what, "has " + std::to_string(t.float_data_size()) + " values, expected " + std::to_string(n));
       std::copy(t.float_data().begin(), t.float_data().end(), values.begin());
     }
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(values[i]))
+        fail(what, "value " + std::to_string(i) + " is " + (std::isnan(values[i]) ? "NaN" : "infinite") +
+                       "; weights and biases must be finite");
     return values;
   }
   std::vector<int64_t> ints(const onnx::TensorProto& t, const std::string& position) const {
@@ -295,6 +305,8 @@ class Loader {
     const onnx::TensorProto& w = tensor(node, 1);
     op.weight_shape = dims_of(w, pos);
     if (op.weight_shape.size() != 4) fail(pos, "expected a 4-D weight, got " + shape_str(op.weight_shape));
+    for (int64_t d : op.weight_shape)
+      if (d < 1) fail(pos, "weight shape " + shape_str(op.weight_shape) + " has an empty dimension");
     op.weight = floats(w, pos);
     window_geometry(node, op, {op.weight_shape[2], op.weight_shape[3]});
     if (op.kernel_h != op.weight_shape[2] || op.kernel_w != op.weight_shape[3])
@@ -325,9 +337,12 @@ class Loader {
     const onnx::TensorProto& w = tensor(node, 1);
     std::vector<int64_t> dims = dims_of(w, pos);
     if (dims.size() != 2) fail(pos, "expected a 2-D weight, got " + shape_str(dims));
-    std::vector<float> values = floats(w, pos);
     int64_t outputs = transposed ? dims[0] : dims[1];
     int64_t inputs = transposed ? dims[1] : dims[0];
+    if (outputs < 1 || inputs < 1)
+      fail(pos, "weight " + shape_str(dims) + " has " + std::to_string(outputs) + " outputs and " +
+                    std::to_string(inputs) + " inputs; both must be at least 1");
+    std::vector<float> values = floats(w, pos);
     if (inputs != op.in_shape[0])
       fail(pos, "weight " + shape_str(dims) + " expects " + std::to_string(inputs) + " inputs, input has " +
                     std::to_string(op.in_shape[0]));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "models/errors.h"
 #include "models/float_infer.h"
@@ -37,6 +39,12 @@ void check_mappable(const Network& net) {
 QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOptions& options) {
   const Op& op = net.ops[op_index];
   const CodeParams& p = options.code;
+  // load_onnx rejects these; a Network built in code must not divide by zero or cast NaN either.
+  if (op.weight_shape.empty() || op.weight_shape[0] < 1 || op.weight.empty() ||
+      op.weight.size() % static_cast<size_t>(op.weight_shape[0]) != 0)
+    throw InputError(net.path, "node '" + op.name + "'", "a layer needs at least one output and one input");
+  for (float w : op.weight)
+    if (!std::isfinite(w)) throw InputError(net.path, "node '" + op.name + "'", "weights must be finite");
   QuantLayer L;
   L.op_index = op_index;
   L.name = sanitize_name(op.name);
@@ -102,7 +110,33 @@ std::vector<QuantLayer> quantize_network(const Network& net, const QuantOptions&
   return out;
 }
 
+void check_dataset(const Network& net, const Dataset& data) {
+  const size_t pixels = size_t(data.rows) * size_t(data.cols);
+  size_t values = 1;
+  std::string shape;
+  for (int64_t d : net.input_shape) {
+    values *= size_t(d);
+    shape += (shape.empty() ? "" : "x") + std::to_string(d);
+  }
+  const size_t n = net.input_shape.size();
+  const bool geometry_ok = n != 3 || (net.input_shape[1] == data.rows && net.input_shape[2] == data.cols);
+  if (pixels == values && geometry_ok) return;
+  throw InputError(data.path.empty() ? "data set" : data.path, "header",
+                   "the images are " + std::to_string(data.rows) + "x" + std::to_string(data.cols) + " (" +
+                       std::to_string(pixels) + " values), but the model " + net.path + " expects an input of " +
+                       shape + " (" + std::to_string(values) + " values)");
+}
+
+void check_training_set(const Network& net, const Dataset& train) {
+  check_dataset(net, train);
+  if (train.size() == 0)
+    throw InputError(train.path.empty() ? "training set" : train.path, "",
+                     "no training images to calibrate the activation scales on (at least 1 needed)");
+}
+
 Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits, double percentile) {
+  check_training_set(net, train);
+  if (images == 0) throw std::invalid_argument("calibrate: 0 images requested");
   Calibration cal;
   cal.input_scale = 1.0 / double((1u << stream_bits) - 1);
   cal.out_scale.assign(net.ops.size(), 0.0);
@@ -131,7 +165,14 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
   return cal;
 }
 
-std::vector<uint32_t> pixels_to_activations(const uint8_t* pixels, size_t n, int stream_bits) {
+std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, int stream_bits) {
+  const size_t n = size_t(data.rows) * size_t(data.cols);
+  if (image >= data.size() || data.pixels.size() < (image + 1) * n)
+    throw std::out_of_range("pixels_to_activations: image " + std::to_string(image) + " of a data set of " +
+                            std::to_string(data.size()));
+  if (stream_bits < 1 || stream_bits > 16)
+    throw std::out_of_range("pixels_to_activations: stream_bits " + std::to_string(stream_bits));
+  const uint8_t* pixels = data.image(image);
   std::vector<uint32_t> out(n);
   const uint32_t hi = (1u << stream_bits) - 1;
   for (size_t i = 0; i < n; ++i)

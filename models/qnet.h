@@ -43,6 +43,13 @@ std::vector<size_t> compute_ops(const Network& net);
 // unsigned) and the last compute op ends the network.
 void check_mappable(const Network& net);
 
+// Throws InputError (naming the data set's images file) unless the data set's images are the
+// network's input: as many pixels as the input has values and, for a C,H,W input, H x W pixels.
+// Every command that runs a data set through a model calls it once, up front.
+void check_dataset(const Network& net, const Dataset& data);
+// check_dataset, and at least one image to calibrate on.
+void check_training_set(const Network& net, const Dataset& train);
+
 // Activation scales: the real value of one integer step of each compute op's requantized output.
 struct Calibration {
   double input_scale = 1.0 / 255.0;  // 8-bit pixels
@@ -50,6 +57,8 @@ struct Calibration {
   int images = 0;
   double percentile = 99.99;
 };
+// Throws InputError when the training set does not fit the network (check_dataset) or has no
+// images to calibrate on.
 Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits,
                       double percentile = 99.99);
 
@@ -57,10 +66,11 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
 inline uint32_t requantize(double value, double scale, int stream_bits) {
   const double q = std::floor(value / scale + 0.5);
   const double hi = double((1u << stream_bits) - 1);
-  return static_cast<uint32_t>(q < 0 ? 0 : (q > hi ? hi : q));
+  return static_cast<uint32_t>(!(q > 0) ? 0 : (q > hi ? hi : q));  // NaN -> 0, never an undefined cast
 }
-// Input pixels (0..255) as N-bit activations.
-std::vector<uint32_t> pixels_to_activations(const uint8_t* pixels, size_t n, int stream_bits);
+// The pixels (0..255) of image `image` of the data set as N-bit activations (rows x cols values).
+// Throws std::out_of_range for an image the data set does not have.
+std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, int stream_bits);
 // Max or average pooling of a C,H,W tensor of activations (average rounds half up).
 std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in);
 // im2col: the activations of output position `pos` of Conv `op` for column k = (c, kh, kw).

@@ -10,10 +10,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemc>
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include "models/errors.h"
@@ -118,14 +123,68 @@ std::string position(const YAML::Mark& mark) {
   return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
 }
 
+// Config files are flat, or one level of subcommand sections: deeper nesting is a mistake or an attack.
+constexpr int kMaxConfigDepth = 32;
+
+// Checks a config file's YAML events before it is built into nodes: no anchors or aliases
+// (yaml-cpp shares an aliased node, so a self-referencing alias makes the node graph a cycle
+// and nested aliases expand exponentially, "billion laughs") and no nesting deeper than
+// kMaxConfigDepth (yaml-cpp's own limit, 2000, reports only "bad file"). Throws InputError
+// at the first offending event, so the parser never goes deeper.
+class ConfigEventCheck : public YAML::EventHandler {
+ public:
+  explicit ConfigEventCheck(const std::string& file) : file_(file) {}
+  void OnDocumentStart(const YAML::Mark&) override { depth_ = 0; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { check_anchor(mark, anchor); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    throw InputError(file_, position(mark), "YAML aliases (*name) are not supported in config files");
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string&) override {
+    check_anchor(mark, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { --depth_; }
+  void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+    throw InputError(file_, position(mark), "YAML anchors (&" + name + ") are not supported in config files");
+  }
+
+ private:
+  void check_anchor(const YAML::Mark& mark, YAML::anchor_t anchor) const {
+    if (anchor != YAML::NullAnchor)
+      throw InputError(file_, position(mark), "YAML anchors (&name) are not supported in config files");
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    check_anchor(mark, anchor);
+    if (++depth_ > kMaxConfigDepth)
+      throw InputError(file_, position(mark),
+                       "nested deeper than " + std::to_string(kMaxConfigDepth) + " levels of lists and maps");
+  }
+  const std::string& file_;
+  int depth_ = 0;
+};
+
 // Flattens a YAML map into config items; nested maps become parents (subcommands).
 void flatten(const YAML::Node& map, const std::vector<std::string>& parents,
              const std::string& file, std::vector<CLI::ConfigItem>& items,
              std::map<std::string, std::string>& positions) {
+  std::map<std::string, YAML::Mark> seen;  // key -> where it was first set in this map
   for (const auto& entry : map) {
     const YAML::Node& key = entry.first;
     const YAML::Node& value = entry.second;
     if (!key.IsScalar()) throw InputError(file, position(key.Mark()), "a key must be a plain name");
+    const auto [first, is_new] = seen.emplace(key.Scalar(), key.Mark());
+    if (!is_new)
+      throw InputError(file, position(key.Mark()),
+                       "duplicate key '" + key.Scalar() + "' (first set on " + position(first->second) + ")");
     CLI::ConfigItem item;
     item.parents = parents;
     item.name = key.Scalar();
@@ -215,6 +274,9 @@ std::vector<CLI::ConfigItem> YamlConfig::from_config(std::istream& input) const 
 }
 
 std::vector<CLI::ConfigItem> YamlConfig::read_file(const std::string& path) const {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw InputError(path, "", "cannot read config file: it is a directory");
   std::ifstream input(path);
   if (!input) throw InputError(path, "", std::string("cannot read config file: ") + std::strerror(errno));
   return parse(input, path);
@@ -227,9 +289,23 @@ std::string YamlConfig::position_of(const CLI::ConfigItem& item) const {
 
 std::vector<CLI::ConfigItem> YamlConfig::parse(std::istream& input, const std::string& file) const {
   positions_.clear();
+  std::string text;
+  try {  // a stream that cannot be read (e.g. a directory) throws from the read, or sets badbit
+    text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    throw InputError(file, "", std::string("cannot read config file: ") + e.what());
+  }
+  if (input.bad()) throw InputError(file, "", "cannot read config file");
   YAML::Node root;
   try {
-    root = YAML::Load(input);
+    {
+      std::istringstream events(text);
+      YAML::Parser parser(events);
+      ConfigEventCheck check(file);
+      while (parser.HandleNextDocument(check)) {
+      }
+    }
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(file, position(e.mark), "invalid YAML: " + e.msg);
   }
@@ -301,6 +377,34 @@ CLI::Option* add_config_option(CLI::App& app) {
       [&app, yaml](const std::string& path) { apply_config(app, yaml->read_file(path), *yaml, path); },
       "Read options from a YAML file; flags on the command line override it");
   return option->type_name("FILE.yaml")->configurable(false);
+}
+
+// ---- flag validators ---------------------------------------------------------------------
+
+CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto first = value.find_first_not_of(" \t");
+        if (first != std::string::npos && value[first] == '-') return "must not be negative, got " + value;
+        return "";
+      },
+      "");
+}
+
+CLI::Validator output_file() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (value.empty()) return "an empty path is not allowed";
+        std::error_code ignored;
+        if (std::filesystem::is_directory(value, ignored)) return "'" + value + "' is a directory; expected a file";
+        return "";
+      },
+      "");
+}
+
+CLI::Validator output_dir() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string { return value.empty() ? "an empty path is not allowed" : ""; }, "");
 }
 
 // ---- running ---------------------------------------------------------------------------

@@ -72,6 +72,16 @@ CLI::Option* add_config_option(CLI::App& app);
 void apply_config(CLI::App& app, const std::vector<CLI::ConfigItem>& items,
                   const YamlConfig& yaml, const std::string& file);
 
+// ---- flag validators ---------------------------------------------------------------------
+// For ->check(...) on an option; each failure is a CLI::ValidationError (exit 2) naming the
+// flag, and runs for values from a config file too.
+//   non_negative(): a count or seed of an unsigned type; CLI11 2.1 would wrap "-1" to 2^64 - 1.
+//   output_file():  a file to write: not empty, not an existing directory.
+//   output_dir():   a directory to write into: not empty (which would mean the filesystem root).
+CLI::Validator non_negative();
+CLI::Validator output_file();
+CLI::Validator output_dir();
+
 // ---- running ---------------------------------------------------------------------------
 // Parses argv and runs the selected subcommand's callback. Returns the exit code:
 //   0 success, and for --help / --version (printed to stdout);

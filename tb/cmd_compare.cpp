@@ -100,6 +100,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
     images = static_cast<size_t>(P);
   }
   const Dataset test = load_fashion_mnist(o.data_dir, false, f.image + images);
+  check_dataset(net, test);
   if (test.size() <= f.image)
     throw InputError("--image", "", "image " + std::to_string(f.image) + " out of range: the test set has " +
                                         std::to_string(test.size()) + " images");
@@ -107,6 +108,7 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
   if (op.kind != OpKind::conv)
     lanes_are = "images " + std::to_string(f.image) + ".." + std::to_string(f.image + images - 1);
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
+  check_training_set(net, train);
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   quantize_all(net, o, out);
   NetworkRunner runner(net, cal, o.array(), out.runs, false);
@@ -290,7 +292,14 @@ void compare_command(CompareFlags& f) {
   }
   if (!f.timeline.empty()) {
     csv.close();
-    std::filesystem::rename(csv_partial, f.timeline);
+    std::error_code error;
+    if (!csv) error = std::make_error_code(std::errc::io_error);
+    else std::filesystem::rename(csv_partial, f.timeline, error);
+    if (error) {  // e.g. a directory made under that name meanwhile: no .partial left behind
+      std::error_code ignored;
+      std::filesystem::remove(csv_partial, ignored);
+      throw InputError(f.timeline, "", "cannot write the timeline: " + error.message());
+    }
     spdlog::info("timeline written to {}", f.timeline);
   }
   std::string dump = result.vcd_path;
@@ -319,19 +328,26 @@ void register_compare(CLI::App& app) {
   sub->get_option("--seed")->description("Seed of the LFSR SNGs and of --synthetic's weights and activations");
   sub->add_option("--layer", flags->layer, "Layer as in summary.json (0_Conv) or its ONNX node name (/0/Conv)");
   sub->add_option("--image", flags->image, "Test image (conv: its output positions fill the lanes; dense: images "
-                                           "I..I+P-1 do)")->capture_default_str();
-  sub->add_option("--tile", flags->tile, "Conv: tile of P output positions (default: the tile holding the centre)");
+                                           "I..I+P-1 do)")
+      ->check(non_negative())
+      ->capture_default_str();
+  sub->add_option("--tile", flags->tile, "Conv: tile of P output positions (default: the tile holding the centre)")
+      ->check(non_negative());
   sub->add_option("--synthetic", flags->synthetic, "Instead of --model/--layer: a random dense ROWSxCOLS layer and "
                                                    "random activations, drawn with --seed");
   sub->add_option("--weight-dist", flags->weight_dist, "Synthetic weights: laplace or uniform")->capture_default_str();
   sub->add_option("--vcd", flags->vcd, "VCD waveform, one scope per encoding; FILE.gtkw is written next to it")
+      ->check(output_file())
       ->required();
   sub->add_option("--window", flags->window, "Trace and timeline only cycles FROM:TO");
-  sub->add_option("--timeline", flags->timeline, "Per-cycle timeline CSV (one row per cycle and encoding)");
+  sub->add_option("--timeline", flags->timeline, "Per-cycle timeline CSV (one row per cycle and encoding)")
+      ->check(output_file());
   sub->add_flag("--fst", flags->fst, "Also convert the VCD to FST with GTKWave's vcd2fst");
   sub->add_option("--lane", flags->lane, "Lane whose accumulator is traced and in the timeline")->capture_default_str();
-  sub->add_option("--top", flags->top, "How many of the costliest weights to list per encoding")->capture_default_str();
-  sub->add_option("--json", flags->json, "Also write the summary and every accumulator as JSON");
+  sub->add_option("--top", flags->top, "How many of the costliest weights to list per encoding")
+      ->check(non_negative())
+      ->capture_default_str();
+  sub->add_option("--json", flags->json, "Also write the summary and every accumulator as JSON")->check(output_file());
   sub->callback([flags] { compare_command(*flags); });
 }
 

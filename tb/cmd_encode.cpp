@@ -60,7 +60,9 @@ void register_encode(CLI::App& app) {
   tb::add_options(sub, f->options, {"model"});
   sub->get_option("--model")->required();
   sub->add_option("--format", f->format, "tag, special, lq or linear (or a comma-separated list)")->required();
-  sub->add_option("--out", f->out, "Directory for <layer>.<format>.hex and .json")->capture_default_str();
+  sub->add_option("--out", f->out, "Directory for <layer>.<format>.hex and .json")
+      ->check(output_dir())
+      ->capture_default_str();
   tb::add_options(sub, f->options, tb::kCodeOptions);
   tb::add_options(sub, f->options, {"layer-theta", "layer-L"});
   sub->callback([f] { encode_command(*f); });

@@ -38,9 +38,11 @@ void run_command(RunFlags& f) {
   const Network net = load_onnx(o.model);
   check_mappable(net);
   const Dataset test = load_fashion_mnist(o.data_dir, false, o.images);
+  check_dataset(net, test);
   if (test.size() < o.images)
     throw InputError("--images", "", std::to_string(o.images) + " requested, the test set has " + std::to_string(test.size()));
   const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
+  check_training_set(net, train);
   spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
   Calibration cal;
   try {
@@ -163,12 +165,15 @@ void register_run(CLI::App& app) {
   add_config_option(*sub);
   tb::add_options(sub, flags->sim, tb::kRunOptions);
   sub->get_option("--model")->required();
-  sub->add_option("--vcd", flags->vcd, "Write a VCD waveform (forces per-cycle simulation)");
+  sub->add_option("--vcd", flags->vcd, "Write a VCD waveform (forces per-cycle simulation)")->check(output_file());
   sub->add_option("--window", flags->window, "Trace only cycles FROM:TO (global cycle numbers)");
   sub->add_option("--trace-lanes", flags->trace_lanes, "Comma-separated lanes whose accumulators are traced")
       ->capture_default_str();
-  sub->add_option("--report-dir", flags->report_dir, "Where summary.json and layers.csv go")->capture_default_str();
-  sub->add_option("--dump-dir", flags->dump_dir, "Write raw accumulators per encoding and layer as .npy");
+  sub->add_option("--report-dir", flags->report_dir, "Where summary.json and layers.csv go")
+      ->check(output_dir())
+      ->capture_default_str();
+  sub->add_option("--dump-dir", flags->dump_dir, "Write raw accumulators per encoding and layer as .npy")
+      ->check(output_dir());
   sub->add_flag("--reproducible", flags->reproducible, "Write sim_wall_seconds as null: byte-identical reports");
   sub->callback([flags] { run_command(*flags); });
 }

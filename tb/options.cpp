@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "models/errors.h"
+#include "tb/cli.h"
 
 namespace slq::tb {
 
@@ -159,7 +160,7 @@ void add_options(CLI::App* app, Options& o, const std::vector<std::string>& name
                     ->delimiter(',')
                     ->type_name("LAYER=VALUE");
               } else if constexpr (std::is_unsigned_v<T>) {  // refuse "-1" rather than wrap it
-                app->add_option(flags, o.*m, spec.help)->capture_default_str()->check(CLI::NonNegativeNumber);
+                app->add_option(flags, o.*m, spec.help)->capture_default_str()->check(non_negative());
               } else {
                 app->add_option(flags, o.*m, spec.help)->capture_default_str();
               }

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -293,6 +294,63 @@ TEST(MemImageErrors, InvalidJsonNamesSidecar) {
   EXPECT_TRUE(read_fails(hex, sidecar_path(hex), ""));
   fs::remove(sidecar_path(hex));
   EXPECT_TRUE(read_fails(hex, sidecar_path(hex), ""));
+}
+
+// Every sidecar key is read with a type and range check that names the key: no silent
+// conversion (5.9 -> 5, 4294967301 -> 5 by wrapping), no library text ("[json.exception...]"),
+// and numbers JSON cannot hold (1e999) are bad input, not an internal error.
+TEST(MemImageErrors, SidecarValuesAreTypeAndRangeChecked) {
+  const std::string dir = temp_dir();
+  const MemoryImage img = make_image(Format::tag, 32, 4);
+  const std::string hex = dir + "/r.hex";
+  write_image(img, hex);
+  const std::string good = read_file(sidecar_path(hex));
+  ASSERT_NO_THROW(read_image(hex));
+  // (key, JSON text of its value, words the reason must contain)
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"word_bits", "4294967301", "integer in 2..8, got 4294967301"},
+      {"word_bits", "5.9", "must be an integer in 2..8, got 5.9"},
+      {"word_bits", "\"5\"", "got a string"},
+      {"word_bits", "-4294967291", "got -4294967291"},
+      {"word_bits", "18446744073709551621", "integer in 2..8, got 1.8446744073709552e+19"},
+      {"mem_word_bits", "65", "1..64"},
+      {"max_words", "true", "got a boolean"},
+      {"memory_words", "-1", "whole number of at least 0, got -1"},
+      {"memory_words", "1e999", "number overflow"},
+      {"memory_words", "3.5", "got 3.5"},
+      {"weight_count", "0", "at least 1, got 0"},
+      {"stream_bit_count", "null", "got a null"},
+      {"theta", "1", "[0, 1), got 1"},
+      {"theta", "-0.5", "[0, 1)"},
+      {"theta", "[]", "got a array"},
+      {"linear_step", "-1e-3", "at least 0"},
+      {"linear_step", "-1e999", "number overflow"},
+      {"shape", "[4, 3, -2, 2]", "integer of at least 1, got -2"},
+      {"shape", "[4, 3, 2.0, 2]", "got 2.0"},
+      {"shape", "{}", "list of integers, got a object"},
+      {"shape", "[4294967296, 4294967296, 16, 3]", "overflows"},
+      {"scale_exponents", "[4294967297]", "in -1100..1100, got 4294967297"},
+      {"layer", "7", "must be a string, got a number"},
+      {"format", "[\"tag\"]", "must be a string"},
+  };
+  for (const auto& [key, value, reason] : cases) {
+    const std::string pattern = "\"" + key + "\": ";
+    const size_t at = good.find(pattern);
+    ASSERT_NE(at, std::string::npos) << key;
+    size_t end = at + pattern.size();  // the value ends at the comma or newline after it (lists: at ']')
+    end = good[end] == '[' ? good.find(']', end) + 1 : good.find_first_of(",\n", end);
+    write_file(sidecar_path(hex), good.substr(0, at + pattern.size()) + value + good.substr(end));
+    try {
+      read_image(hex);
+      ADD_FAILURE() << key << ": " << value << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.where(), sidecar_path(hex)) << e.what();
+      if (reason != "number overflow") EXPECT_NE(e.position().find("key '" + key + "'"), std::string::npos) << e.what();
+      if (key == "shape" && value.find('-') != std::string::npos) EXPECT_EQ(e.position(), "key 'shape', element 2");
+      EXPECT_NE(e.reason().find(reason), std::string::npos) << key << ": " << value << ": " << e.what();
+      EXPECT_EQ(std::string(e.what()).find("json.exception"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // Rewrites the image's hex lines and keeps the sidecar's word count in step, so that the image

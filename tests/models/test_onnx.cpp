@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -249,6 +251,54 @@ TEST(OnnxLoader, ShapeMismatch) {
   w.set_raw_data("12345");  // 5 bytes for 3 floats
   bad_raw.initializer(w);
   expect_input_error(bad_raw.save("raw"), "node 'fc'", "raw_data has 5 bytes");
+}
+
+// A Gemm, MatMul or Conv with no outputs or no inputs would divide by zero when quantized.
+TEST(OnnxLoader, DegenerateShapesAreRejected) {
+  ModelBuilder no_outputs({3}, "y");
+  set_int(no_outputs.node("Gemm", "fc", {"x", "w"}, "y"), "transB", 1);
+  no_outputs.initializer(float_tensor("w", {0, 3}, {}));
+  expect_input_error(no_outputs.save("gemm0"), "node 'fc'", "0 outputs");
+
+  ModelBuilder no_outputs_b({3}, "y");  // {I, O} layout, with an empty bias too
+  no_outputs_b.node("Gemm", "fc", {"x", "w", "b"}, "y");
+  no_outputs_b.initializer(float_tensor("w", {3, 0}, {}));
+  no_outputs_b.initializer(float_tensor("b", {0}, {}));
+  expect_input_error(no_outputs_b.save("gemm0b"), "node 'fc'", "0 outputs");
+
+  ModelBuilder matmul({3}, "y");
+  matmul.node("MatMul", "mm", {"x", "w"}, "y");
+  matmul.initializer(float_tensor("w", {3, 0}, {}));
+  expect_input_error(matmul.save("matmul0"), "node 'mm'", "0 outputs");
+
+  auto conv = conv_flatten_gemm();  // a conv with no output channels
+  *conv.graph()->mutable_initializer(0) = float_tensor("w", {0, 1, 2, 2}, {});
+  expect_input_error(conv.save("conv0"), "node 'conv'", "empty dimension");
+
+  auto bias = conv_flatten_gemm();  // an empty tensor anywhere, e.g. a bias of shape {2, 0}
+  *bias.graph()->mutable_initializer(1) = float_tensor("b", {2, 0}, {});
+  expect_input_error(bias.save("bias0"), "tensor 'b'", "empty dimension");
+}
+
+// NaN or infinite weights or biases would be cast to unsigned integers when quantized.
+TEST(OnnxLoader, NonFiniteInitializersAreRejected) {
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  auto weight = conv_flatten_gemm();
+  weight.graph()->mutable_initializer(0)->set_float_data(3, nan);
+  expect_input_error(weight.save("nan_w"), "node 'conv', tensor 'w'", "value 3 is NaN");
+
+  auto bias = conv_flatten_gemm();
+  bias.graph()->mutable_initializer(3)->set_float_data(1, -inf);
+  expect_input_error(bias.save("inf_b"), "node 'fc', tensor 'fb'", "value 1 is infinite");
+
+  ModelBuilder raw({2}, "y");  // raw_data as PyTorch writes it, with a fused MatMul + Add bias
+  raw.node("MatMul", "mm", {"x", "w"}, "m");
+  raw.node("Add", "add", {"m", "bias"}, "y");
+  raw.initializer(float_tensor("w", {2, 1}, {1, 2}));
+  auto t = float_tensor("bias", {1}, {});
+  t.set_raw_data(std::string(reinterpret_cast<const char*>(&inf), sizeof inf));
+  raw.initializer(t);
+  expect_input_error(raw.save("inf_raw"), "node 'add', tensor 'bias'", "infinite");
 }
 
 TEST(OnnxLoader, ConvGroupsAndDilationsAreRejected) {

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <tuple>
 #include <systemc>
 
 #include "models/errors.h"
@@ -201,6 +203,107 @@ TEST(YamlConfig, MissingFileIsAnInputError) {
   TestCommand command;
   slq::add_config_option(*command.sub);
   EXPECT_THROW(parse(command.app, {"run", "--config", "/nonexistent/run.yaml"}), slq::InputError);
+}
+
+// Parses a config file for TestCommand's `run`; the InputError it throws, if any.
+std::optional<slq::InputError> config_error(const std::string& config) {
+  TestCommand command;
+  slq::add_config_option(*command.sub);
+  try {
+    parse(command.app, {"run", "--config", config});
+  } catch (const slq::InputError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+// A self-referencing alias overflowed the stack; nested aliases ("billion laughs") ran for
+// minutes and took gigabytes. Anchors and aliases are refused before any node is built.
+TEST(YamlConfig, AnchorsAndAliasesAreRejected) {
+  TempDir dir;
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b', prev = 'a'; c <= 'm'; prev = c++) {
+    laughs += std::string(1, c) + ": &" + c + " [";
+    for (int k = 0; k < 9; ++k) laughs += std::string(k ? ", *" : "*") + prev;
+    laughs += "]\n";
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"x: &x {b: *x}\n", "line 1, column 4", "anchors (&x)"},
+      {laughs, "line 1, column 4", "anchors (&a)"},
+      {"lanes: 8\nimages: &n 3\n", "line 2, column 9", "not supported"},
+      {"base: &base {lanes: 8}\nrun:\n  <<: *base\n", "line 1, column 7", "anchors (&base)"},
+      {"lanes: *n\n", "line 1, column 8", "anchor"},  // an alias of nothing
+      {"images: !!int &n 3\n", "line 1", "anchors (&n)"},
+  };
+  for (const auto& [text, where, reason] : cases) {
+    const std::string config = dir.file("alias.yaml", text);
+    const auto e = config_error(config);
+    ASSERT_TRUE(e.has_value()) << text;
+    EXPECT_EQ(e->where(), config);
+    EXPECT_EQ(e->position().rfind(where, 0), 0u) << text << ": " << e->what();
+    EXPECT_NE(e->reason().find(reason), std::string::npos) << text << ": " << e->what();
+  }
+}
+
+// yaml-cpp's own depth limit (2000) says only "bad file"; config files are nearly flat.
+TEST(YamlConfig, DeepNestingIsRejected) {
+  TempDir dir;
+  for (int depth : {33, 1000, 200000}) {
+    const std::string config =
+        dir.file("deep.yaml", "encodings: " + std::string(size_t(depth), '[') + std::string(size_t(depth), ']') + "\n");
+    const auto e = config_error(config);
+    ASSERT_TRUE(e.has_value()) << depth;
+    EXPECT_EQ(e->position(), "line 1, column 43") << e->what();
+    EXPECT_NE(e->reason().find("nested deeper than 32 levels"), std::string::npos) << e->what();
+  }
+  std::string maps = "run: ";  // nested block maps are counted the same way
+  for (int i = 0; i < 40; ++i) maps += "{a" + std::to_string(i) + ": ";
+  maps += "1" + std::string(40, '}') + "\n";
+  const auto e = config_error(dir.file("maps.yaml", maps));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->reason().find("nested deeper"), std::string::npos) << e->what();
+  // Within the limit, nesting is an ordinary error (a list of lists), not a depth error.
+  const auto shallow = config_error(dir.file("shallow.yaml", "encodings: [[[tag]]]\n"));
+  ASSERT_TRUE(shallow.has_value());
+  EXPECT_NE(shallow->reason().find("plain values"), std::string::npos) << shallow->what();
+}
+
+TEST(YamlConfig, DuplicateKeysAreRejected) {
+  TempDir dir;
+  const std::string config = dir.file("dup.yaml", "lanes: 8\nimages: 3\nlanes: 4\n");
+  const auto e = config_error(config);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->where(), config);
+  EXPECT_EQ(e->position(), "line 3, column 1");
+  EXPECT_EQ(e->reason(), "duplicate key 'lanes' (first set on line 1, column 1)");
+  const auto section = config_error(dir.file("dup_section.yaml", "run:\n  lanes: 8\nrun:\n  images: 3\n"));
+  ASSERT_TRUE(section.has_value());
+  EXPECT_EQ(section->position(), "line 3, column 1");
+  EXPECT_NE(section->reason().find("duplicate key 'run'"), std::string::npos) << section->what();
+  const auto inner = config_error(dir.file("dup_inner.yaml", "run: {lanes: 8, lanes: 4}\n"));
+  ASSERT_TRUE(inner.has_value());
+  EXPECT_NE(inner->reason().find("duplicate key 'lanes'"), std::string::npos) << inner->what();
+  // The same key in different sections is no duplicate.
+  TestCommand command;
+  slq::add_config_option(command.app);
+  parse(command.app, {"--config", dir.file("sections.yaml", "verbose: true\nrun: {lanes: 8}\n"), "run"});
+  EXPECT_EQ(command.lanes, 8);
+}
+
+// A directory was read until the C++ library threw (exit 1).
+TEST(YamlConfig, DirectoryIsAnInputError) {
+  TempDir dir;
+  const auto e = config_error(dir.path().string());
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->where(), dir.path().string());
+  EXPECT_NE(e->reason().find("directory"), std::string::npos) << e->what();
+  TestCommand command;
+  slq::add_config_option(*command.sub);
+  command.sub->callback([] {});
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run(command.app, {"run", "--config", dir.path().string()}), 2);
+  const std::string message = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(message, "slqsim: error: " + dir.path().string() + ": cannot read config file: it is a directory\n");
 }
 
 TEST(WriteFileAtomic, WritesContentCreatesParentsLeavesNoTempFile) {
