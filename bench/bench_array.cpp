@@ -17,10 +17,10 @@
 #include <string>
 
 #include "hw/accelerator.h"
-#include "models/codec.h"
-#include "models/executor.h"
-#include "models/sc_layer.h"
-#include "tb/tracing.h"
+#include "models/codec/codec.h"
+#include "models/nn/executor.h"
+#include "models/sc/sc_layer.h"
+#include "tb/wave/tracing.h"
 
 using namespace slq;
 

@@ -17,7 +17,7 @@
 
 #include <systemc>
 
-#include "models/sc_arith.h"
+#include "models/sc/sc_arith.h"
 
 using namespace slq;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "models/format.h"
-#include "models/sc_layer.h"
+#include "models/codec/format.h"
+#include "models/sc/sc_layer.h"
 
 namespace slq::hw {
 

@@ -10,7 +10,7 @@
 #pragma once
 #include <systemc>
 
-#include "hw/array/controller.h"
+#include "hw/controller/controller.h"
 #include "hw/array/mac_array.h"
 #include "hw/decoder/stream_decoder.h"
 #include "hw/fifo/term_fifo.h"

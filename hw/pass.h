@@ -7,10 +7,10 @@
 
 #include <systemc>
 
-#include "models/format.h"
-#include "models/pass_stats.h"
+#include "models/codec/format.h"
+#include "models/pipeline/pass_stats.h"
 #include "models/pipeline/pipeline.h"
-#include "models/sc_layer.h"
+#include "models/sc/sc_layer.h"
 
 namespace slq::hw {
 

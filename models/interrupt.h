@@ -1,4 +1,4 @@
-// Ctrl-C as long loops see it: the command line's signal handler (tb/cli.h) counts SIGINT and
+// Ctrl-C as long loops see it: the command line's signal handler (tb/app/cli.h) counts SIGINT and
 // SIGTERM here, and every loop that can run for more than a second polls interrupted() or calls
 // throw_if_interrupted() between steps. Plain C++, so the models' loops (calibration, float
 // inference over a data set, quantization) check it too.

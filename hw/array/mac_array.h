@@ -16,7 +16,7 @@
 #include <systemc>
 
 #include "hw/pass_context.h"
-#include "models/sc_layer.h"
+#include "models/sc/sc_layer.h"
 
 namespace slq::hw {
 

@@ -18,7 +18,7 @@
 #include <systemc>
 
 #include "hw/encoder/slq_encoder.h"
-#include "models/format.h"
+#include "models/codec/format.h"
 
 namespace slq {
 

@@ -9,8 +9,8 @@
 
 #include <systemc>
 
-#include "models/format.h"
-#include "models/slq_encoder_model.h"
+#include "models/codec/format.h"
+#include "models/quant/slq_encoder_model.h"
 
 namespace slq {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "models/pass_stats.h"
+#include "models/pipeline/pass_stats.h"
 #include "models/pipeline/pipeline.h"
 
 namespace slq {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "models/pass_stats.h"
+#include "models/pipeline/pass_stats.h"
 #include "models/pipeline/field_reader.h"
 #include "models/pipeline/pipeline.h"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/codec.h"
+#include "models/codec/codec.h"
 
 namespace slq {
 

@@ -8,7 +8,7 @@
 #include <list>
 #include <vector>
 
-#include "models/pass_stats.h"
+#include "models/pipeline/pass_stats.h"
 #include "models/pipeline/pipeline.h"
 
 namespace slq {

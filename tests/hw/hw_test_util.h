@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "hw/accelerator.h"
-#include "models/codec.h"
-#include "models/executor.h"
-#include "models/quant.h"
-#include "models/sc_layer.h"
+#include "models/codec/codec.h"
+#include "models/nn/executor.h"
+#include "models/quant/quant.h"
+#include "models/sc/sc_layer.h"
 #include "tb/pass_driver.h"
 
 namespace slq::test {

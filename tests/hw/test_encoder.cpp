@@ -12,10 +12,10 @@
 
 #include "hw/encoder/packer.h"
 #include "hw/encoder/slq_encoder.h"
-#include "models/codec.h"
+#include "models/codec/codec.h"
 #include "models/errors.h"
-#include "models/quant.h"
-#include "models/slq_encoder_model.h"
+#include "models/quant/quant.h"
+#include "models/quant/slq_encoder_model.h"
 
 namespace slq {
 namespace {

@@ -13,12 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/idx.h"
-#include "models/net_runner.h"
-#include "models/onnx_model.h"
-#include "models/qnet.h"
-#include "tb/hw_executor.h"
-#include "tb/options.h"
+#include "models/io/idx.h"
+#include "models/nn/net_runner.h"
+#include "models/io/onnx_model.h"
+#include "models/nn/qnet.h"
+#include "tb/scoreboard.h"
+#include "tb/systemc_executor.h"
+#include "tb/app/options.h"
 #include "tests/hw/hw_test_util.h"
 #include "tests/tb/cli_test_util.h"
 

@@ -2,9 +2,10 @@
 // mismatch stops the run naming the layer, the image, the output position and the lane.
 #include <gtest/gtest.h>
 
-#include "models/onnx_model.h"
-#include "models/qnet.h"
-#include "tb/hw_executor.h"
+#include "models/io/onnx_model.h"
+#include "models/nn/qnet.h"
+#include "tb/scoreboard.h"
+#include "tb/systemc_executor.h"
 #include "tests/tb/cli_test_util.h"
 
 using namespace slq;

@@ -1,0 +1,82 @@
+// A network quantized for one weight encoding, and the digital steps around the array (SPEC 3, 8):
+// per-layer weight images, activation scales calibrated on training images, requantization and
+// pooling on N-bit unsigned activations.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/nn/dataset.h"
+#include "models/codec/memimage.h"
+#include "models/nn/network.h"
+#include "models/sc/sc_layer.h"
+
+namespace slq {
+
+struct QuantOptions {
+  CodeParams code;                 // format, b, N, W, L, theta, rounding
+  bool per_channel_scale = false;  // one U per output channel instead of per layer
+};
+
+// One compute op (Conv or dense) as the accelerator sees it.
+struct QuantLayer {
+  size_t op_index = 0;
+  std::string name;                // sanitized op name
+  int rows = 0, cols = 0;          // output channels x fan-in (C*KH*KW or I)
+  MemoryImage image;               // the packed weight stream
+  std::vector<Term> terms;         // the stream decoded (golden)
+  std::vector<double> row_scale;   // real weight value of one accumulator count, per row
+  uint64_t code_words = 0;         // words over all weights (1 per weight for lq and linear)
+  double sqnr_db = 0;              // quantization SQNR of the weights
+  double bits_per_weight() const { return double(image.stream.bits) / double(image.weight_count); }
+  double words_per_weight() const { return double(code_words) / double(image.weight_count); }
+};
+
+// Quantizes and packs op `op_index` (Conv or dense) of `net`.
+QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOptions& options);
+// All compute ops of the network, in order.
+std::vector<QuantLayer> quantize_network(const Network& net, const QuantOptions& options);
+// The op indices of the compute ops (Conv, dense).
+std::vector<size_t> compute_ops(const Network& net);
+// Throws InputError unless every compute op but the last is followed by Relu (activations are
+// unsigned) and the last compute op ends the network.
+void check_mappable(const Network& net);
+
+// Throws InputError (naming the data set's images file) unless the data set's images are the
+// network's input: as many pixels as the input has values and, for a C,H,W input, H x W pixels.
+// Every command that runs a data set through a model calls it once, up front.
+void check_dataset(const Network& net, const Dataset& data);
+// check_dataset, and at least one image to calibrate on.
+void check_training_set(const Network& net, const Dataset& train);
+
+// Activation scales: the real value of one integer step of each compute op's requantized output.
+struct Calibration {
+  double input_scale = 1.0 / 255.0;  // 8-bit pixels
+  std::vector<double> out_scale;     // per op index; 0 for ops that are not requantized
+  int images = 0;
+  double percentile = 99.99;
+};
+// Throws InputError when the training set does not fit the network (check_dataset) or has no
+// images to calibrate on.
+Calibration calibrate(const Network& net, const Dataset& train, size_t images, int stream_bits,
+                      double percentile = 99.99);
+
+// Digital post-processing, bit for bit.
+inline uint32_t requantize(double value, double scale, int stream_bits) {
+  const double q = std::floor(value / scale + 0.5);
+  const double hi = double((1u << stream_bits) - 1);
+  return static_cast<uint32_t>(!(q > 0) ? 0 : (q > hi ? hi : q));  // NaN -> 0, never an undefined cast
+}
+// The pixels (0..255) of image `image` of the data set as N-bit activations (rows x cols values).
+// Throws std::out_of_range for an image the data set does not have.
+std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, int stream_bits);
+// Max or average pooling of a C,H,W tensor of activations (average rounds half up).
+std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in);
+// im2col: the activations of output position `pos` of Conv `op` for column k = (c, kh, kw).
+void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out);
+// The same as a table, for all positions: table[pos * K + k] is the index into the input tensor
+// of column k at output position pos, or -1 for padding (K = C x KH x KW).
+std::vector<int32_t> im2col_table(const Op& op);
+
+}  // namespace slq

@@ -1,0 +1,46 @@
+// The bit-exact datapath of the hardware SLQ encoder (SPEC 7): one LogQuant unit on Q1.15
+// fixed-point residues, used once per word. hw/encoder/SlqEncoder calls it cycle by cycle;
+// slq_encode_fixed runs it to completion and must equal slq_quantize(r / 2^15, p).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "models/codec/format.h"
+
+namespace slq {
+
+// Q1.15: a fixed-point value r means x = r / 2^15.
+constexpr int kFixedFracBits = 15;
+
+// Leading-one position k of a > 0: 2^k <= a < 2^(k+1).
+int leading_one_position(uint32_t magnitude);
+// The integer log-domain rounding of SPEC 3: k + 1 if a^2 >= 2^(2k+1), else k.
+int rounded_log2(uint32_t magnitude);
+
+// Constants the encoder derives once from CodeParams (registers loaded at configuration).
+struct LogQuantConfig {
+  int words_limit = 2;               // L (1 for lq)
+  int32_t theta_fixed = 0;           // floor(theta * 2^15): stop when |residue| <= this
+  int emax_positive = 15;            // largest exponent of a positive / negative code
+  int emax_negative = 15;
+  // Smallest |residue| whose LogQuant is nonzero, per sign. A residue below it would emit no
+  // word, so the word before it is the weight's last (the tag bit must know this in advance).
+  int32_t nonzero_min_positive = 1;
+  int32_t nonzero_min_negative = 1;
+};
+// Throws InputError unless p uses log-domain rounding (the only rule the hardware implements).
+LogQuantConfig make_logquant_config(const CodeParams& p);
+
+// One use of the LogQuant unit on word `word_index` (1-based) of a weight.
+struct LogQuantStep {
+  int code = 0;               // the word emitted (0 only for a zero weight, word 1)
+  int32_t residue_after = 0;  // residue minus the emitted power of two, Q1.15
+  bool stop = true;           // this word is the weight's last
+};
+LogQuantStep logquant_unit(int32_t residue, int word_index, const LogQuantConfig& config);
+
+// All words of one fixed-point weight: equals slq_quantize(r / 32768.0, p).
+std::vector<int> slq_encode_fixed(int16_t r, const CodeParams& p);
+std::vector<int> slq_encode_fixed(int16_t r, const LogQuantConfig& config);
+
+}  // namespace slq

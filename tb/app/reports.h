@@ -1,0 +1,42 @@
+// The run's reports (SPEC 9): summary.json, layers.csv, the .npy accumulator dumps and the
+// table on stdout. Every file is written atomically; a report of an interrupted run says so.
+#pragma once
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/nn/net_runner.h"
+#include "models/nn/network.h"
+#include "models/nn/qnet.h"
+
+namespace slq::tb {
+
+struct RunReport {
+  nlohmann::ordered_json config;  // the options, as tb::Options::to_json
+  int lanes = 16;                  // P (for utilization)
+  const Network* net = nullptr;
+  const Calibration* calibration = nullptr;
+  size_t images_requested = 0;
+  size_t images = 0;              // images every encoding finished
+  double float_accuracy = 0;      // over the same images
+  std::vector<int> float_predictions;
+  bool with_cycles = true;        // false for --sim-mode model
+  bool reproducible = false;      // sim_wall_seconds written as null
+  bool complete = true;
+  std::string stopped_because;    // why an incomplete run stopped
+  const std::vector<EncodingRun>* runs = nullptr;
+};
+
+std::string summary_json(const RunReport& r);
+std::string layers_csv(const RunReport& r);
+void print_table(const RunReport& r, std::ostream& os);
+// Every block's statistics per encoding and layer, as aligned STATS blocks (stats.txt).
+std::string stats_text(const RunReport& r);
+// Writes summary.json, layers.csv and stats.txt into dir.
+void write_reports(const RunReport& r, const std::string& dir);
+// Writes <encoding>_<layer>.npy per encoding and layer into dir (int32, [images, outputs...]).
+void write_dumps(const RunReport& r, const std::vector<std::vector<int64_t>>& layer_shapes, const std::string& dir);
+
+}  // namespace slq::tb
