@@ -11,9 +11,6 @@ void AccelConfig::validate(const std::string& where) const {
     bad("fields_per_cycle = " + std::to_string(fields_per_cycle) + " out of range 1..64");
   if (fifo_depth < 1 || fifo_depth > 1024) bad("fifo_depth = " + std::to_string(fifo_depth) + " out of range 1..1024");
   if (period_ps < 1) bad("clock period must be positive");
-  if (stalls.memory_probability < 0 || stalls.memory_probability > 1 || stalls.fifo_probability < 0 ||
-      stalls.fifo_probability >= 1)
-    bad("stall probabilities must be in [0, 1)");
   for (int lane : trace.lanes)
     if (lane < 0 || lane >= array.lanes) bad("traced lane " + std::to_string(lane) + " is not a lane of the array");
   if (trace.window_from > trace.window_to) bad("trace window FROM must not exceed TO");

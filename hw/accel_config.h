@@ -11,14 +11,6 @@
 
 namespace slq::hw {
 
-struct StallSources {            // testbench back-pressure (MatchLib's Pacer), off by default
-  double memory_probability = 0; // chance a memory read is answered late
-  int memory_max_extra_cycles = 3;
-  double fifo_probability = 0;   // chance the FIFO's output is held back for a cycle
-  uint64_t seed = 1;
-  bool any() const { return memory_probability > 0 || fifo_probability > 0; }
-};
-
 struct TraceOptions {
   bool enabled = false;
   std::vector<int> lanes{0};      // lanes whose accumulators are traced
@@ -31,7 +23,6 @@ struct AccelConfig {
   int fields_per_cycle = 1;       // decoder throughput (fields per cycle)
   int fifo_depth = 2;             // term FIFO entries
   uint64_t period_ps = 1000;      // clock period in ps (1 GHz)
-  StallSources stalls;
   TraceOptions trace;
   void validate(const std::string& where = "config") const;
   bool operator==(const AccelConfig& o) const;

@@ -15,7 +15,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& config
     : sc_module(name), config_(validated(config)),
       ctx_{&config_, {}, sc_core::SC_ZERO_TIME, sc_core::sc_time(static_cast<double>(config.period_ps), sc_core::SC_PS), {}},
       memory_("memory", ctx_), fifo_("fifo", config_.fifo_depth), decoder_("decoder", ctx_, memory_, fifo_),
-      array_("array", ctx_), output_("output", ctx_), controller_("controller", ctx_, fifo_, decoder_, array_, output_) {}
+      array_("array", ctx_), output_("output", ctx_), controller_("controller", ctx_, fifo_, array_, output_) {
+  controller_.decoder_status(decoder_.status);
+  controller_.decoder_done(decoder_.done);
+}
 
 void Accelerator::start(const PassJob& job) {
   check_job(job, config_.array.lanes);  // (activations: MacArray::begin_pass, as it transposes them)

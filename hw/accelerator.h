@@ -32,6 +32,8 @@ class Accelerator : public sc_core::sc_module {
   // Adds the pipeline's signals to a trace file (before the first sc_start).
   void trace(sc_core::sc_trace_file* tf) const;
   const AccelConfig& config() const { return config_; }
+  // Testbench back-pressure (tb/stall_sources.h); null: none. Set before the first pass.
+  void set_stall_source(StallSource* stalls) { ctx_.stalls = stalls; }
   // For testbench observers (per-cycle timelines).
   Controller& controller() { return controller_; }
 

@@ -11,7 +11,7 @@ void PassDriver::run() {
   StepJobs step;
   const sc_core::sc_time period(static_cast<double>(accels_.front()->config().period_ps), sc_core::SC_PS);
   while (true) {
-    step.jobs.assign(accels_.size(), hw::PassJob{});
+    step.jobs.assign(accels_.size(), PassJob{});
     step.active.assign(accels_.size(), true);
     if (!source_(step)) break;
     sc_core::sc_event_and_list all_done;
@@ -35,7 +35,8 @@ void PassDriver::run() {
 }
 
 void run_passes(const std::vector<hw::AccelConfig>& configs, PassDriver::Source source, PassDriver::Sink sink,
-                sc_core::sc_trace_file* trace, const std::vector<std::string>& names) {
+                sc_core::sc_trace_file* trace, const std::vector<std::string>& names,
+                const std::vector<StallSources>& stalls) {
   std::vector<std::unique_ptr<hw::Accelerator>> accels;
   std::vector<hw::Accelerator*> raw;
   for (size_t i = 0; i < configs.size(); ++i) {
@@ -43,6 +44,8 @@ void run_passes(const std::vector<hw::AccelConfig>& configs, PassDriver::Source 
     accels.push_back(std::make_unique<hw::Accelerator>(name.c_str(), configs[i]));
     raw.push_back(accels.back().get());
     if (trace) accels.back()->trace(trace);
+    if (i < stalls.size() && stalls[i].any())  // alive to the end of the process, like the modules
+      accels.back()->set_stall_source(new RandomStalls(stalls[i]));
   }
   auto* driver = new PassDriver("driver", raw, std::move(source), std::move(sink));
   sc_core::sc_start();

@@ -9,11 +9,12 @@
 #include <systemc>
 
 #include "hw/accelerator.h"
+#include "tb/stall_sources.h"
 
 namespace slq::tb {
 
 struct StepJobs {
-  std::vector<hw::PassJob> jobs;  // one per accelerator
+  std::vector<PassJob> jobs;  // one per accelerator
   std::vector<bool> active;       // false: that accelerator sits this step out
 };
 
@@ -37,8 +38,10 @@ class PassDriver : public sc_core::sc_module {
 };
 
 // Elaborates accelerators for `configs`, runs the driver to the end with sc_start, and returns.
-// Only once per process (SystemC 2.3.4). `trace` (may be null) gets the accelerators' signals.
+// Only once per process (SystemC 2.3.4). `trace` (may be null) gets the accelerators' signals;
+// `stalls[i]`, if given, is accelerator i's random back-pressure.
 void run_passes(const std::vector<hw::AccelConfig>& configs, PassDriver::Source source, PassDriver::Sink sink,
-                sc_core::sc_trace_file* trace = nullptr, const std::vector<std::string>& names = {});
+                sc_core::sc_trace_file* trace = nullptr, const std::vector<std::string>& names = {},
+                const std::vector<StallSources>& stalls = {});
 
 }  // namespace slq::tb

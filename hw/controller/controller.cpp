@@ -4,10 +4,9 @@
 
 namespace slq::hw {
 
-Controller::Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, StreamDecoder& decoder,
-                       MacArray& array, OutputStage& output)
-    : sc_module(name), ctx_(ctx), fifo_(fifo), decoder_(decoder), array_(array), output_(output),
-      pacer_rng_(ctx.config->stalls.seed * 2 + 2) {
+Controller::Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, MacArray& array,
+                       OutputStage& output)
+    : sc_module(name), ctx_(ctx), fifo_(fifo), array_(array), output_(output) {
   SC_METHOD(tick);
   sensitive << ctx_.start_event;
   dont_initialize();
@@ -32,10 +31,9 @@ void Controller::tick() {
     return;
   }
   // The array is free this cycle. A testbench stall source may hold the FIFO's output back.
-  const double hold_p = ctx_.config->stalls.fifo_probability;
   const bool valid = fifo_.num_available() > 0;
-  const bool held = hold_p > 0 && valid && std::uniform_real_distribution<double>(0, 1)(pacer_rng_) < hold_p;
-  switch (ControllerCore::decide(valid, held, decoder_.done.read())) {
+  const bool held = valid && ctx_.stalls != nullptr && ctx_.stalls->hold_fifo_output();
+  switch (ControllerCore::decide(valid, held, decoder_done.read())) {
     case ControllerCore::Action::start: {
       TermToken token;
       fifo_.nb_read(token);
@@ -61,7 +59,7 @@ void Controller::tick() {
       return;
     }
     case ControllerCore::Action::stall: {
-      const StallCause cause = core_->stall(cycle, held, static_cast<DecoderStatus>(decoder_.status.read()));
+      const StallCause cause = core_->stall(cycle, held, static_cast<DecoderStatus>(decoder_status.read()));
       if (tracing) {
         t_busy_ = false;
         t_stall_ = static_cast<int>(cause);

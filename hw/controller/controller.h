@@ -5,12 +5,10 @@
 #pragma once
 #include <functional>
 #include <optional>
-#include <random>
 
 #include <systemc>
 
 #include "hw/array/mac_array.h"
-#include "hw/decoder/stream_decoder.h"
 #include "hw/fifo/term_fifo.h"
 #include "hw/output/output_stage.h"
 #include "models/pipeline/controller_core.h"
@@ -33,8 +31,11 @@ using CycleObserver = std::function<void(const CycleObservation&)>;
 class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, StreamDecoder& decoder, MacArray& array,
-             OutputStage& output);
+  // The decoder's registered status (a DecoderStatus) and done.
+  sc_core::sc_in<uint8_t> decoder_status{"decoder_status"};
+  sc_core::sc_in<bool> decoder_done{"decoder_done"};
+
+  Controller(sc_core::sc_module_name name, PassContext& ctx, TermFifo& fifo, MacArray& array, OutputStage& output);
   void begin_pass();
   const sc_core::sc_event& done_event() const { return done_event_; }
   const PassStats& stats() const { return core_->stats(); }
@@ -51,11 +52,9 @@ class Controller : public sc_core::sc_module {
 
   PassContext& ctx_;
   TermFifo& fifo_;
-  StreamDecoder& decoder_;
   MacArray& array_;
   OutputStage& output_;
   sc_core::sc_event done_event_;
-  std::mt19937_64 pacer_rng_;
   std::optional<ControllerCore> core_;
   Term term_;               // the term in the array
   CycleObserver observer_;

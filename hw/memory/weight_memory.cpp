@@ -3,8 +3,7 @@
 namespace slq::hw {
 
 WeightMemory::WeightMemory(sc_core::sc_module_name name, PassContext& ctx)
-    : sc_module(name), request("request", 1), response("response", 2), ctx_(ctx),
-      stall_rng_(ctx.config->stalls.seed * 2 + 1) {
+    : sc_module(name), request("request", 1), response("response", 2), ctx_(ctx) {
   SC_METHOD(serve);
   sensitive << request.data_written_event();
   dont_initialize();
@@ -26,9 +25,8 @@ void WeightMemory::serve() {
   const std::vector<uint64_t>& image = *ctx_.job.memory;
   const uint64_t word = address < image.size() ? image[address] : 0;
   ++reads_;
-  const StallSources& s = ctx_.config->stalls;
-  if (s.memory_probability > 0 && std::uniform_real_distribution<double>(0, 1)(stall_rng_) < s.memory_probability) {
-    const int extra = std::uniform_int_distribution<int>(1, s.memory_max_extra_cycles)(stall_rng_);
+  const int extra = ctx_.stalls != nullptr ? ctx_.stalls->memory_extra_cycles() : 0;
+  if (extra > 0) {
     pending_ = true;
     pending_word_ = word;
     next_trigger(extra * ctx_.period);

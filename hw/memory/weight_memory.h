@@ -1,8 +1,7 @@
 // Weight memory: one W-bit read per cycle, 1-cycle latency (SPEC 6). A request written in cycle c
 // is served in a later delta of the same cycle, so its word is in the decoder's hands at c+1.
-// A testbench stall source may answer a read late (random extra cycles), as a busy memory would.
+// A testbench stall source (hw/stall_source.h) may answer a read late, as a busy memory would.
 #pragma once
-#include <random>
 #include <vector>
 
 #include <systemc>
@@ -24,7 +23,6 @@ class WeightMemory : public sc_core::sc_module {
  private:
   void serve();
   PassContext& ctx_;
-  std::mt19937_64 stall_rng_;
   bool pending_ = false;
   uint64_t pending_word_ = 0;
   uint64_t reads_ = 0;

@@ -64,7 +64,8 @@ using slq::PassOutcome;
 // Runs each layer as one pass on every configuration (accelerators in lockstep, one elaboration).
 // out[config][layer].
 inline std::vector<std::vector<PassOutcome>> run_layers(const std::vector<hw::AccelConfig>& configs,
-                                                        const std::vector<RandomLayer>& layers) {
+                                                        const std::vector<RandomLayer>& layers,
+                                                        const std::vector<tb::StallSources>& stalls = {}) {
   std::vector<std::vector<PassOutcome>> out(configs.size());
   size_t next = 0;
   tb::run_passes(
@@ -77,7 +78,8 @@ inline std::vector<std::vector<PassOutcome>> run_layers(const std::vector<hw::Ac
       },
       [&](size_t accel, const std::vector<int64_t>& acc, const hw::PassStats& stats) {
         out[accel].push_back({acc, stats});
-      });
+      },
+      nullptr, {}, stalls);
   return out;
 }
 

@@ -100,11 +100,11 @@ TEST(AccelBackPressure, StallsChangeTimingNotResults) {
   for (int i = 0; i < 4; ++i) layers.push_back(test::random_layer(rng, code_of(Format::tag), 4, 40, 16));
   auto calm = config_of(16, 8);
   calm.fields_per_cycle = 2;
-  auto stalled = calm;
-  stalled.stalls.memory_probability = 0.4;
-  stalled.stalls.fifo_probability = 0.3;
-  stalled.stalls.seed = 5;
-  const auto out = test::run_layers({calm, stalled}, layers);
+  tb::StallSources stalls;
+  stalls.memory_probability = 0.4;
+  stalls.fifo_probability = 0.3;
+  stalls.seed = 5;
+  const auto out = test::run_layers({calm, calm}, layers, {tb::StallSources{}, stalls});
   const auto fast = test::fast_layers(calm, layers);
   uint64_t memory_stalls = 0, fifo_stalls = 0;
   for (size_t i = 0; i < layers.size(); ++i) {

@@ -40,8 +40,8 @@ struct Point {
 
 void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
 
-// The SystemC accelerator of a point; `stalls`: with its testbench stall sources.
-hw::AccelConfig config_of(const Point& p, bool stalls = true) {
+// The SystemC accelerator of a point.
+hw::AccelConfig config_of(const Point& p) {
   hw::AccelConfig c;
   c.array.lanes = p.lanes;
   c.array.bits_per_cycle = p.bits_per_cycle;
@@ -49,12 +49,16 @@ hw::AccelConfig config_of(const Point& p, bool stalls = true) {
   c.array.sng = p.sng;
   c.fields_per_cycle = p.fields_per_cycle;
   c.fifo_depth = p.fifo_depth;
-  if (stalls) {
-    c.stalls.memory_probability = p.memory_stall_p;
-    c.stalls.fifo_probability = p.fifo_stall_p;
-    c.stalls.seed = 11;
-  }
   return c;
+}
+
+// The point's testbench back-pressure.
+tb::StallSources stalls_of(const Point& p) {
+  tb::StallSources s;
+  s.memory_probability = p.memory_stall_p;
+  s.fifo_probability = p.fifo_stall_p;
+  s.seed = 11;
+  return s;
 }
 
 // Every field by name, so that a failure says which one.
@@ -144,11 +148,11 @@ TEST_P(EquivalenceRandom, FastEqualsPerCycle) {
 
   // The fast view has no testbench stall sources: it is compared with the calm pipeline, and the
   // stalled one (where the point has stall sources) with the golden model.
-  const hw::AccelConfig calm = config_of(point, false), stalled = config_of(point);
-  const bool with_stalls = stalled.stalls.any();
-  const auto out = test::run_layers(with_stalls ? std::vector<hw::AccelConfig>{calm, stalled}
+  const hw::AccelConfig calm = config_of(point);
+  const bool with_stalls = stalls_of(point).any();
+  const auto out = test::run_layers(with_stalls ? std::vector<hw::AccelConfig>{calm, calm}
                                                 : std::vector<hw::AccelConfig>{calm},
-                                    layers);
+                                    layers, {tb::StallSources{}, stalls_of(point)});
   const auto fast = test::fast_layers(calm, layers);
   for (const auto& view : out) ASSERT_EQ(view.size(), layers.size());
   PassStats total;
