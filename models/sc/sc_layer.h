@@ -40,6 +40,7 @@ class SngBank {
  public:
   explicit SngBank(const ArrayParams& a);
   uint32_t count(int lane, uint32_t activation, uint32_t nbits) const {
+    if (nbits == 0) return 0;  // no bits, no ones (and no ctz(0) below, which is undefined)
     if (lfsr_) return lfsr_->count(activation, nbits, phase_[lane]);
     // A log term counts 2^(N-e) bits: round_half_up(a / 2^e) in closed form.
     if ((nbits & (nbits - 1)) == 0 && nbits <= (1u << n_))
@@ -49,6 +50,10 @@ class SngBank {
   }
   // count() of lanes 0 .. lanes-1 at once: ones[lane] for acts[lane].
   void counts(const uint32_t* acts, uint32_t nbits, int lanes, uint32_t* ones) const {
+    if (nbits == 0) {
+      for (int lane = 0; lane < lanes; ++lane) ones[lane] = 0;
+      return;
+    }
     if (!lfsr_ && (nbits & (nbits - 1)) == 0 && nbits <= (1u << n_)) {
       const int e = n_ - __builtin_ctz(nbits);
       const uint32_t half = e > 0 ? 1u << (e - 1) : 0u;

@@ -210,6 +210,33 @@ TEST(ScArith, SngBankUsesTheLaneSeeds) {
     for (uint32_t n : {0u, 1u, 3u, 128u, 256u}) EXPECT_EQ(ld_bank.count(3, a, n), ld_ones_bit_by_bit(a, n, 8));
 }
 
+// A term of 0 bits counts no ones, for every generator and N: the log closed form took
+// ctz(0), which is undefined (a shift by N - 32 in practice).
+TEST(ScArith, SngBankCountsNoOnesInZeroBits) {
+  for (SngKind kind : {SngKind::ld, SngKind::lfsr})
+    for (int n = kind == SngKind::lfsr ? 2 : 1; n <= 12; ++n) {
+      ArrayParams ap;
+      ap.sng = kind;
+      ap.lanes = 4;
+      ap.stream_bits = n;
+      const SngBank bank(ap);
+      const uint32_t top = (1u << n) - 1;
+      const uint32_t acts[4] = {0, 1, top / 2, top};
+      uint32_t ones[4] = {7, 7, 7, 7};
+      bank.counts(acts, 0, 4, ones);
+      for (int lane = 0; lane < 4; ++lane) {
+        EXPECT_EQ(bank.count(lane, acts[lane], 0), 0u) << "N " << n << " a " << acts[lane];
+        EXPECT_EQ(ones[lane], 0u) << "N " << n << " a " << acts[lane];
+      }
+      int64_t acc[4] = {5, -5, 0, 1}, bound = 0;
+      uint32_t scratch[4];
+      EXPECT_EQ(bank.accumulate(acc, acts, 4, 1, 0, 24, bound, scratch), 0u);
+      EXPECT_EQ(acc[0], 5);
+      EXPECT_EQ(acc[1], -5);
+      EXPECT_EQ(acc[3], 1);
+    }
+}
+
 TEST(ScArith, SaturatingAddClipsAtABitsAndFlags) {
   bool sat = false;
   EXPECT_EQ(saturating_add(100, 27, 8, &sat), 127);

@@ -90,8 +90,10 @@ Vcd read_vcd(const std::string& path, double period_ps = 1000) {
   uint64_t cycle = 0;
   auto record = [&](const std::string& id, const std::string& bits) {
     const auto& [p, width] = ids.at(id);
-    int64_t v = 0;
-    for (char b : bits) v = v * 2 + (b == '1');
+    uint64_t u = 0;  // unsigned: a 64-bit (or wider) vector wraps instead of overflowing an int64_t
+    for (char b : bits) u = u << 1 | uint64_t{b == '1'};
+    // The bit pattern as a two's-complement int64_t, without an out-of-range conversion.
+    int64_t v = u > uint64_t{INT64_MAX} ? -static_cast<int64_t>(~u) - 1 : static_cast<int64_t>(u);
     if (bits.size() == size_t(width) && width > 1 && width < 64 && bits[0] == '1') v -= int64_t{1} << width;
     vcd.changes[p].push_back({cycle, v});
   };
