@@ -1,4 +1,4 @@
-// The naive reference of the speed targets (STYLE.md, "Speed"): the same MAC lanes written the
+// The naive reference of the speed targets (docs/performance.md): the same MAC lanes written the
 // textbook way, one module per lane with one SC_METHOD on a clock edge and an sc_signal per lane
 // for its stream bit. Each lane is an LD stream generator (counter-and-MUX over its activation)
 // feeding a saturating up/down counter, terms of 128 stream bits with alternating signs, B = 1.

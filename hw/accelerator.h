@@ -1,11 +1,5 @@
-// The accelerator top (SPEC 6):
-//
-//   WeightMemory --words--> StreamDecoder --terms--> TermFifo --> Controller --> MacArray
-//     (1 read/cycle,          (2W-bit buffer,          (depth 2)    (down-counter)  (P lanes: SNG +
-//      1-cycle latency)        fields_per_cycle)                                     A-bit counters)
-//                                                                        |
-//                                                                   OutputStage (double-buffered)
-//
+// The accelerator top: weight memory, stream decoder, term FIFO, controller, MAC array and output
+// stage wired together (the block diagram is docs/architecture.md; the cycle rules docs/cycles.md).
 // start() begins a pass in the current cycle; done_event() fires when its last row is handed off.
 #pragma once
 #include <systemc>

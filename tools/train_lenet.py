@@ -3,7 +3,7 @@
 
 Uses Debian's python3-torch and the IDX files of Debian's dataset-fashion-mnist.
 Inputs are raw pixels / 255 (no mean/std normalisation), so the accelerator's first
-layer takes the 8-bit pixels as they are (SPEC section 8).
+layer takes the 8-bit pixels as they are (docs/networks.md).
 
 Writes, next to --out (default data/lenet_fmnist.onnx):
   lenet_fmnist.onnx                 the model (opset 13, batch dimension dynamic)

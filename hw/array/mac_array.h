@@ -1,6 +1,6 @@
-// MAC array (SPEC 5): P lanes, each a stream generator (LD counter-and-MUX or LFSR) and a signed
+// MAC array (docs/arithmetic.md): P lanes, each a stream generator (LD counter-and-MUX or LFSR) and a signed
 // A-bit saturating up/down counter. One object, lanes as plain arrays: the controller's process
-// drives it, so the array costs no process of its own (STYLE: one process per array).
+// drives it, so the array costs no process of its own (one process for the whole array, not one per lane).
 //
 // Per-cycle view, and why it is cheap (docs/performance.md): the LD generator's counter and MUX
 // select are shared by all lanes, so a cycle only records which activation bit the select picked

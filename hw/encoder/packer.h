@@ -1,11 +1,11 @@
-// StreamPacker (SPEC 4, 7): packs the encoder's code words into W-bit weight-memory words in
+// StreamPacker (docs/formats.md, docs/encoder.md): packs the encoder's code words into W-bit weight-memory words in
 // the `tag` or `special` format, most significant bit first, exactly as pack_stream() does.
 //
 // Cycle rule: the packer appends ONE field per cycle. In `tag` a field is t + code, so it keeps
 // up with the encoder (one word per cycle). In `special` the marker M is a field of its own and
 // costs a packer cycle: a weight of k words takes 2k - 1 cycles, and the encoder is held back
 // through the FIFO between them. This keeps the packer a one-field shifter (b or b+1 bits wide),
-// mirrors the decoder, where a marker occupies a field slot (SPEC 6), and makes the price of the
+// mirrors the decoder, where a marker occupies a field slot (docs/cycles.md), and makes the price of the
 // special code visible on the encoder side too.
 //
 // A stream is `weights_per_stream` weights long; after its last field the partial memory word is

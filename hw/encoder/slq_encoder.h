@@ -1,4 +1,4 @@
-// SlqEncoder (SPEC 7): turns Q1.15 fixed-point weights into SLQ code words with one LogQuant
+// SlqEncoder (docs/encoder.md): turns Q1.15 fixed-point weights into SLQ code words with one LogQuant
 // unit used once per cycle. The datapath is models/slq_encoder_model (bit for bit); this module
 // adds the cycle behaviour: one word per cycle, back-pressure from the output FIFO, and no
 // process activity while idle (gem5-style: it sleeps on a FIFO event and accounts the cycles).

@@ -1,4 +1,4 @@
-// Term FIFO between decoder and controller (SPEC 6, depth 2 by default). sc_fifo already has the
+// Term FIFO between decoder and controller (docs/cycles.md, depth 2 by default). sc_fifo already has the
 // registered valid/ready behaviour a hardware FIFO has: a term written in cycle c can be read
 // from cycle c+1 on, and a slot freed in cycle c can be written from cycle c+1 on
 // (num_available() is the consumer's valid, num_free() the producer's ready; num_free() does not

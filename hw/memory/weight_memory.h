@@ -1,4 +1,4 @@
-// Weight memory: one W-bit read per cycle, 1-cycle latency (SPEC 6). A request written in cycle c
+// Weight memory: one W-bit read per cycle, 1-cycle latency (docs/cycles.md). A request written in cycle c
 // is served in a later delta of the same cycle, so its word is in the decoder's hands at c+1.
 // A testbench stall source (hw/stall_source.h) may answer a read late, as a busy memory would.
 #pragma once

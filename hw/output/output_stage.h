@@ -1,4 +1,4 @@
-// Output stage (SPEC 6): double-buffered, so a hand-off never stalls the array. It collects
+// Output stage (docs/cycles.md): double-buffered, so a hand-off never stalls the array. It collects
 // each output row's accumulators as the controller hands them over.
 #pragma once
 #include <vector>

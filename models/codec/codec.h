@@ -1,4 +1,4 @@
-// Stream formats of SPEC section 4: packing weights' words into W-bit memory words and
+// Stream formats of docs/formats.md: packing weights' words into W-bit memory words and
 // decoding them back, field by field, with every malformed-stream class reported by position.
 #pragma once
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 namespace slq {
 
-// The words of a sequence of weights: log formats hold code words v (SPEC 2), linear holds one
+// The words of a sequence of weights: log formats hold code words v (docs/formats.md), linear holds one
 // signed integer w_int per weight. Weight i owns words[offsets[i] .. offsets[i+1]).
 struct WeightWords {
   std::vector<int32_t> words;

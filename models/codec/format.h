@@ -1,4 +1,4 @@
-// Weight encodings and the parameters every stream producer and consumer agrees on (SPEC 2, 4).
+// Weight encodings and the parameters every stream producer and consumer agrees on (docs/formats.md).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// Weight-memory images on disk (SPEC 4): text hex, one W-bit word per line ($readmemh), and a
+// Weight-memory images on disk (docs/formats.md): text hex, one W-bit word per line ($readmemh), and a
 // JSON sidecar (same path, extension .json) with everything needed to decode and rescale.
 #pragma once
 #include <cstdint>

@@ -99,7 +99,7 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
                [&](size_t e, int lane, uint32_t* col) { std::copy(acts[e][lane].begin(), acts[e][lane].end(), col); },
                [&](size_t e, int lane, int row, int64_t v) { acc[e][lane][static_cast<size_t>(row)] = v; });
     }
-    // Post-processing (SPEC 8): bias, then ReLU + requantization, or the logits of the last layer.
+    // Post-processing (docs/networks.md): bias, then ReLU + requantization, or the logits of the last layer.
     const double out_scale = cal_.out_scale[i];
     for (size_t e = 0; e < E; ++e) {
       EncodingRun& run = runs_[e];

@@ -1,4 +1,4 @@
-// A network quantized for one weight encoding, and the digital steps around the array (SPEC 3, 8):
+// A network quantized for one weight encoding, and the digital steps around the array (docs/quantization.md, docs/networks.md):
 // per-layer weight images, activation scales calibrated on training images, requantization and
 // pooling on N-bit unsigned activations.
 #pragma once

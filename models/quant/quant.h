@@ -1,4 +1,4 @@
-// Quantizers of SPEC section 3: LogQuant, successive log quantization (SLQ), linear (BISC),
+// Quantizers of docs/quantization.md: LogQuant, successive log quantization (SLQ), linear (BISC),
 // and the layer scale. Values are normalized (x = w / U) unless stated.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The bit-exact datapath of the hardware SLQ encoder (SPEC 7): one LogQuant unit on Q1.15
+// The bit-exact datapath of the hardware SLQ encoder (docs/encoder.md): one LogQuant unit on Q1.15
 // fixed-point residues, used once per word. hw/encoder/SlqEncoder calls it cycle by cycle;
 // slq_encode_fixed runs it to completion and must equal slq_quantize(r / 2^15, p).
 #pragma once
@@ -14,7 +14,7 @@ constexpr int kFixedFracBits = 15;
 
 // Leading-one position k of a > 0: 2^k <= a < 2^(k+1).
 int leading_one_position(uint32_t magnitude);
-// The integer log-domain rounding of SPEC 3: k + 1 if a^2 >= 2^(2k+1), else k.
+// The integer log-domain rounding of docs/quantization.md: k + 1 if a^2 >= 2^(2k+1), else k.
 int rounded_log2(uint32_t magnitude);
 
 // Constants the encoder derives once from CodeParams (registers loaded at configuration).

@@ -1,4 +1,4 @@
-// Stochastic arithmetic of SPEC section 5: stream generators, term products and the lanes'
+// Stochastic arithmetic of docs/arithmetic.md: stream generators, term products and the lanes'
 // saturating up/down counters. The bit-level functions define the hardware; the closed forms
 // must equal them (tests hold them to it).
 #pragma once

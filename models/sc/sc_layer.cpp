@@ -98,7 +98,7 @@ __attribute__((always_inline)) inline void load_16(const Term& t, uint32_t row_f
   std::memcpy(&a1, a + 8, sizeof a1);
   neg = v8i{} + (t.sign < 0 ? -1 : 0);
 }
-// Adds the 16 lanes' counts of a 2^k-bit block, round_half_up(a / 2^e) with e = N - k (SPEC 5).
+// Adds the 16 lanes' counts of a 2^k-bit block, round_half_up(a / 2^e) with e = N - k (docs/arithmetic.md).
 __attribute__((always_inline)) inline void add_block_16(v8u a0, v8u a1, v8i neg, int e, v8i& s0, v8i& s1) {
   const v8u half = v8u{} + (e > 0 ? 1u << (e - 1) : 0u);
   s0 += (reinterpret_cast<v8i>((a0 + half) >> e) ^ neg) - neg;

@@ -1,4 +1,4 @@
-// The golden model of one accelerator pass (SPEC 5, 6): the terms a weight stream yields and the
+// The golden model of one accelerator pass (docs/arithmetic.md, docs/cycles.md): the terms a weight stream yields and the
 // lanes' accumulators after all of them, with no notion of time. hw/ is held to it bit for bit.
 #pragma once
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 namespace slq {
 
-// The MAC array's parameters (SPEC 5, 6).
+// The MAC array's parameters (docs/arithmetic.md, docs/cycles.md).
 struct ArrayParams {
   int lanes = 16;          // P
   int bits_per_cycle = 1;  // B

@@ -1,4 +1,4 @@
-// slqsim decode: validates a weight-memory image against its sidecar by decoding it (SPEC 4)
+// slqsim decode: validates a weight-memory image against its sidecar by decoding it (docs/formats.md)
 // and prints what the stream holds. A malformed image exits 2 naming the field and bit offset.
 #include <algorithm>
 #include <cstdlib>
@@ -21,7 +21,7 @@ struct DecodeFlags {
   bool quiet_table = false;
 };
 
-// Fields and bits the decoded weights take in the stream (SPEC 4 table).
+// Fields and bits the decoded weights take in the stream (table of docs/formats.md).
 struct Usage {
   uint64_t fields = 0, bits = 0;
 };

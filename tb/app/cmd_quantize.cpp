@@ -1,5 +1,5 @@
-// slqsim quantize: SLQ code words of normalized values (SPEC 2, 3), and the stream bits of each
-// value as one weight in the chosen format (SPEC 4).
+// slqsim quantize: SLQ code words of normalized values (docs/formats.md, docs/quantization.md), and the stream bits of each
+// value as one weight in the chosen format (docs/formats.md).
 #include <cmath>
 #include <cstdlib>
 #include <iostream>

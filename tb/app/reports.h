@@ -1,4 +1,4 @@
-// The run's reports (SPEC 9): summary.json, layers.csv, the .npy accumulator dumps and the
+// The run's reports (docs/networks.md): summary.json, layers.csv, the .npy accumulator dumps and the
 // table on stdout. Every file is written atomically; a report of an interrupted run says so.
 #pragma once
 #include <ostream>

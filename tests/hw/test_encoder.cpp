@@ -1,4 +1,4 @@
-// The SLQ encoder (SPEC 7): the fixed-point datapath against the software SLQ, then the SystemC
+// The SLQ encoder (docs/encoder.md): the fixed-point datapath against the software SLQ, then the SystemC
 // encoder + packer against pack_stream(), with their cycle counts. Each EncoderHw test
 // elaborates once; ctest runs every test in its own process.
 #include <gtest/gtest.h>

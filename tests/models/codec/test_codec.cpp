@@ -1,5 +1,5 @@
-// Stream formats of SPEC 4: bit-exact packing (checked against a packer written here from the
-// SPEC's table), round trips, every malformed-stream class with its position, and fuzzing.
+// Stream formats of docs/formats.md: bit-exact packing (checked against a packer written here from the
+// table in docs/formats.md), round trips, every malformed-stream class with its position, and fuzzing.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -33,7 +33,7 @@ int field_width(const CodeParams& p) {
   }
 }
 
-// A field list, packed MSB first into W-bit words with zero padding (the SPEC's layout).
+// A field list, packed MSB first into W-bit words with zero padding (the layout of docs/formats.md).
 struct Fields {
   std::vector<std::pair<uint64_t, int>> list;  // (value, width)
   Fields& add(uint64_t value, int width) {
@@ -56,7 +56,7 @@ struct Fields {
   }
 };
 
-// The fields of a weight sequence per SPEC 4's table.
+// The fields of a weight sequence per the table of docs/formats.md.
 Fields reference_fields(const WeightWords& w, const CodeParams& p) {
   Fields f;
   const int b = p.word_bits;
@@ -83,7 +83,7 @@ Fields reference_fields(const WeightWords& w, const CodeParams& p) {
   return f;
 }
 
-// Bits per weight per SPEC 4's table.
+// Bits per weight per the table of docs/formats.md.
 uint64_t table_bits(size_t words, const CodeParams& p) {
   const uint64_t b = p.word_bits;
   switch (p.format) {

@@ -1,4 +1,4 @@
-// Memory images on disk (SPEC 4): hex text + JSON sidecar round trip, errors that name the file
+// Memory images on disk (docs/formats.md): hex text + JSON sidecar round trip, errors that name the file
 // and the line or key, and decoding of truncated or corrupted images.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// Quantizers of SPEC 3: LogQuant rounding and clipping, the integer rounding rule, SLQ, linear
-// (BISC) quantization and the layer scale. Expectations come from the SPEC's definitions, checked
+// Quantizers of docs/quantization.md: LogQuant rounding and clipping, the integer rounding rule, SLQ, linear
+// (BISC) quantization and the layer scale. Expectations come from the definitions in docs/quantization.md, checked
 // with exact integer arithmetic written here, not from the implementation.
 #include <gtest/gtest.h>
 
@@ -38,7 +38,7 @@ bool at_or_above_log_midpoint(double x, int k) {
   return static_cast<u128>(M) * M >= (static_cast<u128>(1) << shift);
 }
 
-// Reference LogQuant written from SPEC 3 with exact comparisons (no frexp tricks shared with the
+// Reference LogQuant written from docs/quantization.md with exact comparisons (no frexp tricks shared with the
 // implementation): find k with 2^-(k+1) < |x| <= 2^-k, round, clip to 1, zero below 2^-Emax.
 int reference_log_quant(double x, Rounding rounding, int emax_pos, int emax_neg) {
   if (x == 0.0) return 0;
@@ -61,7 +61,7 @@ int reference_log_quant(double x, Rounding rounding, int emax_pos, int emax_neg)
   return x > 0 ? e : -e;
 }
 
-// The SPEC's SLQ loop on the reference LogQuant.
+// The SLQ loop of docs/quantization.md on the reference LogQuant.
 std::vector<int> reference_slq(double x, const CodeParams& p) {
   std::vector<int> words;
   double approx = 0.0;

@@ -1,4 +1,4 @@
-// Stochastic arithmetic of SPEC 5 and the golden pass of SPEC 6: the LD count identity, LFSR
+// Stochastic arithmetic of docs/arithmetic.md and the golden pass of docs/cycles.md: the LD count identity, LFSR
 // streams and their closed-form counts, saturating lanes and term cycles. Closed forms are held
 // to bit-by-bit generation written here.
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ uint64_t ld_ones_bit_by_bit(uint32_t a, uint64_t nbits, int N) {
   return ones;
 }
 
-// The LD generator straight from SPEC 5: bit(t) = a[N-1-z], z = trailing zeros of t+1.
+// The LD generator straight from docs/arithmetic.md: bit(t) = a[N-1-z], z = trailing zeros of t+1.
 int spec_ld_bit(uint32_t a, uint64_t t, int N) {
   uint64_t v = t + 1;
   int z = 0;

@@ -1,5 +1,5 @@
 // The quantize, encode and decode subcommands, run as the real slqsim binary: code words of
-// SPEC 2-3, images of the shipped model in every format, and every class of malformed image.
+// docs/formats.md and docs/quantization.md, images of the shipped model in every format, and every class of malformed image.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,7 +80,7 @@ TEST(QuantizeCommand, PrintsTheSeedExample) {
   EXPECT_NE(r.out.find("value 0.4375  error 0 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stream 00001 10000 11100"), std::string::npos) << r.out;  // marker between words
 
-  r = slqsim(dir, "quantize --L 1 0.4375");  // LQ alone: 0.5, an error of 0.0625 (SPEC 1)
+  r = slqsim(dir, "quantize --L 1 0.4375");  // LQ alone: 0.5, an error of 0.0625 (docs/quantization.md)
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "0.4375  00001  value 0.5  error 0.0625  stream 00001\n");
 

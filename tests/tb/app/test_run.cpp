@@ -1,5 +1,5 @@
 // `slqsim run` end to end: reports, the models-only mode, dumps against a computation straight
-// from SPEC 3-5, tag == special, determinism, interruption and bad input.
+// from docs/quantization.md and docs/arithmetic.md, tag == special, determinism, interruption and bad input.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -36,7 +36,7 @@ const nlohmann::json& encoding(const nlohmann::json& summary, const std::string&
 
 }  // namespace
 
-// The report contract of SPEC 9, on a short run in the default (fast) mode.
+// The report contract of docs/networks.md, on a short run in the default (fast) mode.
 TEST(RunCommand, WritesTheReportContract) {
   TempDir dir;
   const Result r = slqsim(dir, run_args(dir, "rep", "--images 20"));
@@ -100,7 +100,7 @@ TEST(RunCommand, ModelModeEqualsSimulationAndTagEqualsSpecial) {
   EXPECT_NE(encoding(hw, "tag")["bits_per_weight"], encoding(hw, "special")["bits_per_weight"]);
 }
 
-// The first layer's dump equals a computation straight from SPEC 3-5: SLQ of w / U, then per
+// The first layer's dump equals a computation straight from docs/quantization.md and docs/arithmetic.md: SLQ of w / U, then per
 // term round_half_up(a * 2^-e) summed with its sign (log formats), or the LD count over |w_int|
 // bits (linear), with pixels as activations.
 TEST(RunCommand, FirstLayerDumpFollowsTheSpec) {
