@@ -15,8 +15,8 @@ uint64_t low_bits(int64_t v, int width) { return static_cast<uint64_t>(v) & ((ui
 
 void PackerConfig::validate(const std::string& where) const {
   code.validate(where);
-  if (code.format != Format::tag && code.format != Format::special)
-    throw InputError(where, "", std::string("the packer writes tag or special streams, not ") + to_string(code.format));
+  if (code.format == Format::linear)
+    throw InputError(where, "", "the packer writes the log formats (tag, special, lq), not linear");
   if (weights_per_stream < 1) throw InputError(where, "", "a stream needs at least one weight");
   if (clock_period == sc_core::SC_ZERO_TIME) throw InputError(where, "", "clock period must be positive");
 }
@@ -49,7 +49,7 @@ void StreamPacker::sleep_until(Wake reason, const sc_core::sc_event& event) {
 void StreamPacker::check_word(const EncodedWord& w) {
   const CodeParams& p = config_.code;
   std::string why;
-  if (std::abs(w.code) > p.emax_positive())  // M and out-of-range codes have no place here
+  if (w.code > p.emax_positive() || -w.code > p.emax_negative())  // M (but in lq) and out-of-range codes
     why = "code " + std::to_string(w.code) + " cannot be written in " + to_string(p.format);
   else if (words_in_weight_ > p.max_words)
     why = "weight " + std::to_string(weights_) + " has more than L = " + std::to_string(p.max_words) + " words";
@@ -80,7 +80,7 @@ void StreamPacker::tick() {
   int width = b;
   if (marker_due_) {
     field = low_bits(p.marker(), b);
-  } else if (special) {
+  } else if (p.format != Format::tag) {  // special and lq: the code alone
     field = low_bits(held_.code, b);
   } else {
     field = (held_.last ? 0 : uint64_t{1} << b) | low_bits(held_.code, b);

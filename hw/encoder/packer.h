@@ -1,5 +1,6 @@
-// StreamPacker (docs/formats.md, docs/encoder.md): packs the encoder's code words into W-bit weight-memory words in
-// the `tag` or `special` format, most significant bit first, exactly as pack_stream() does.
+// StreamPacker (docs/formats.md, docs/encoder.md): packs the encoder's code words into W-bit
+// weight-memory words in the `tag`, `special` or `lq` format, most significant bit first, exactly
+// as pack_stream() does.
 //
 // Cycle rule: the packer appends ONE field per cycle. In `tag` a field is t + code, so it keeps
 // up with the encoder (one word per cycle). In `special` the marker M is a field of its own and

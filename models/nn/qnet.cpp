@@ -80,13 +80,23 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
     } else {
       L.image.scale_exponents.push_back(scale_exponent(max_abs(0, op.weight.size())));
     }
+    // The hardware encoder's path: Q1.15 weights through its LogQuant unit (bit for bit its twin,
+    // slq_encode_fixed). Linear rounding has no hardware: the software quantizer on w / U.
+    const bool by_encoder = p.rounding == Rounding::log;
+    const LogQuantConfig encoder = by_encoder ? make_logquant_config(p) : LogQuantConfig{};
     for (int r = 0; r < L.rows; ++r) {
       const int u = L.image.scale_exponents[options.per_channel_scale ? r : 0];
       const double U = std::ldexp(1.0, u);
       L.row_scale.push_back(U);
       for (size_t k = 0; k < per_row; ++k) {
         const double w = op.weight[r * per_row + k];
-        const std::vector<int> q = slq_quantize(w / U, p);
+        std::vector<int> q;
+        if (by_encoder) {
+          L.fixed_weights.push_back(to_fixed(w / U));
+          q = slq_encode_fixed(L.fixed_weights.back(), encoder);
+        } else {
+          q = slq_quantize(w / U, p);
+        }
         words.add(q);
         const double back = slq_value(q) * U;
         signal += w * w;
@@ -95,6 +105,7 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
     }
   }
   L.code_words = words.words.size();
+  if (!L.fixed_weights.empty()) L.encoder = encoder_cost(words, p.format);
   L.sqnr_db = noise > 0 ? 10.0 * std::log10(signal / noise) : INFINITY;
   L.image.stream = pack_stream(words, p);
   // The golden terms come from the quantizer's words, not from the packed image: the decoder is

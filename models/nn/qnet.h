@@ -10,6 +10,7 @@
 #include "models/nn/dataset.h"
 #include "models/codec/memimage.h"
 #include "models/nn/network.h"
+#include "models/quant/slq_encoder_model.h"
 #include "models/sc/sc_layer.h"
 
 namespace slq {
@@ -28,6 +29,11 @@ struct QuantLayer {
   std::vector<Term> terms;         // the stream decoded (golden)
   std::vector<double> row_scale;   // real weight value of one accumulator count, per row
   uint64_t code_words = 0;         // words over all weights (1 per weight for lq and linear)
+  // The log formats with log rounding are made by the SLQ encoder (hw/encoder): the Q1.15 weights
+  // it is given (w / U, models::to_fixed) and what it takes (its twin, models::encoder_cost).
+  // Empty and zero for linear, and for linear rounding, which the encoder does not implement.
+  std::vector<int16_t> fixed_weights;
+  EncoderCost encoder;
   double sqnr_db = 0;              // quantization SQNR of the weights
   double bits_per_weight() const { return double(image.stream.bits) / double(image.weight_count); }
   double words_per_weight() const { return double(code_words) / double(image.weight_count); }

@@ -94,4 +94,19 @@ std::vector<int> slq_encode_fixed(int16_t r, const CodeParams& p) {
   return slq_encode_fixed(r, make_logquant_config(p));
 }
 
+int16_t to_fixed(double x) {
+  const double scaled = std::round(x * 32768.0);  // halves away from zero
+  if (!(scaled > -32768.0)) return -32768;        // (NaN too; the model loader refuses NaN weights)
+  if (scaled > 32767.0) return 32767;
+  return static_cast<int16_t>(scaled);
+}
+
+EncoderCost encoder_cost(const WeightWords& weights, Format format) {
+  EncoderCost c;
+  c.words = weights.words.size();
+  if (format == Format::special) c.markers = c.words - weights.weight_count();
+  c.cycles = c.words + c.markers + 2;
+  return c;
+}
+
 }  // namespace slq

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/codec/codec.h"
 #include "models/codec/format.h"
 
 namespace slq {
@@ -39,8 +40,24 @@ struct LogQuantStep {
 };
 LogQuantStep logquant_unit(int32_t residue, int word_index, const LogQuantConfig& config);
 
+// The Q1.15 value the encoder is given for a normalized weight x: round(x * 2^15), halves away
+// from zero, saturated to [-2^15, 2^15 - 1].
+int16_t to_fixed(double x);
+
 // All words of one fixed-point weight: equals slq_quantize(r / 32768.0, p).
 std::vector<int> slq_encode_fixed(int16_t r, const CodeParams& p);
 std::vector<int> slq_encode_fixed(int16_t r, const LogQuantConfig& config);
+
+// What the SLQ encoder and the stream packer (hw/encoder) take to turn one stream of weights into
+// its memory image, with the weights always ready and the memory always taking words: one
+// LogQuant use per code word (encoder), one field per cycle (packer; in `special` the marker M
+// before each further word of a weight is a field of its own). Cycles run from the cycle the
+// first weight is offered (0) through the cycle the last memory word is written.
+struct EncoderCost {
+  uint64_t words = 0;    // code words: LogQuant uses
+  uint64_t markers = 0;  // special's markers: packer cycles without a LogQuant use
+  uint64_t cycles = 0;   // words + markers + 2
+};
+EncoderCost encoder_cost(const WeightWords& weights, Format format);
 
 }  // namespace slq

@@ -105,7 +105,7 @@ std::string layers_csv(const RunReport& r) {
   os << "encoding,layer_index,layer,op,weight_count,weight_bits,bits_per_weight,words_per_weight,sqnr_db,macs,"
         "cycles,busy_cycles,stall_cycles,stall_decoder_cycles,stall_memory_cycles,stall_fifo_cycles,"
         "lane_utilization_pct,saturation_count,term_count,marker_count,zero_code_count,dropped_term_count,"
-        "memory_read_count\n";
+        "memory_read_count,encoder_word_count,encoder_cycles\n";
   for (const EncodingRun& run : *r.runs)
     for (size_t l = 0; l < run.layers.size(); ++l) {
       const QuantLayer& q = run.layers[l];
@@ -120,7 +120,11 @@ std::string layers_csv(const RunReport& r) {
       os << ',' << s.saturations << ',' << s.terms << ',' << (r.with_cycles ? std::to_string(s.markers) : "") << ','
          << (r.with_cycles ? std::to_string(s.zero_codes) : "") << ','
          << (r.with_cycles ? std::to_string(s.dropped_terms) : "") << ','
-         << (r.with_cycles ? std::to_string(s.memory_reads) : "") << '\n';
+         << (r.with_cycles ? std::to_string(s.memory_reads) : "") << ',';
+      // The SLQ encoder that made the layer's image (empty where no encoder did: linear).
+      if (!q.fixed_weights.empty()) os << q.encoder.words << ',' << q.encoder.cycles;
+      else os << ',';
+      os << '\n';
     }
   return os.str();
 }
@@ -151,8 +155,17 @@ std::string stats_text(const RunReport& r) {
   std::ostringstream os;
   for (const EncodingRun& run : *r.runs)
     for (size_t l = 0; l < run.layers.size(); ++l) {
-      const std::string title = run.name + " " + run.layers[l].name;
+      const QuantLayer& q = run.layers[l];
+      const std::string title = run.name + " " + q.name;
       run.layer_stats[l].print(os, title.c_str());
+      if (q.fixed_weights.empty()) continue;
+      // The SLQ encoder and stream packer that made the layer's image (models::encoder_cost).
+      auto row = [&](const char* name, uint64_t v) { os << "  " << std::left << std::setw(26) << name << v << "\n"; };
+      os << "=== " << title << " ENCODER ===\n";
+      row("encoder.weights", q.fixed_weights.size());
+      row("encoder.code_words", q.encoder.words);
+      row("packer.marker_fields", q.encoder.markers);
+      row("encoder.cycles", q.encoder.cycles);
     }
   return os.str();
 }

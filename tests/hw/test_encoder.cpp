@@ -12,6 +12,7 @@
 
 #include "hw/encoder/packer.h"
 #include "hw/encoder/slq_encoder.h"
+#include "tb/encoder_bench.h"
 #include "models/codec/codec.h"
 #include "models/errors.h"
 #include "models/quant/quant.h"
@@ -19,6 +20,8 @@
 
 namespace slq {
 namespace {
+
+using tb::EncoderChain;
 
 double fixed_to_double(int r) { return r / 32768.0; }
 
@@ -116,7 +119,8 @@ TEST(EncoderModel, RejectsLinearRounding) {
 TEST(EncoderConfig, RejectsWhatTheHardwareCannotDo) {
   // No elaboration here: the configs are validated before any module exists.
   EXPECT_THROW((EncoderConfig{params(Format::linear, 5, 1, 0.0)}.validate()), InputError);
-  EXPECT_THROW((PackerConfig{params(Format::lq, 5, 1, 0.0)}.validate()), InputError);
+  EXPECT_THROW((PackerConfig{params(Format::linear, 5, 1, 0.0)}.validate()), InputError);
+  EXPECT_NO_THROW((PackerConfig{params(Format::lq, 5, 1, 0.0)}.validate()));
   EXPECT_THROW((PackerConfig{params(Format::tag, 5, 2, 0.0), 0}.validate()), InputError);
   EXPECT_NO_THROW((PackerConfig{params(Format::special, 5, 2, 0.0)}.validate()));
   // Output FIFO depth the packer needs: at W = 32 a field that fills a word and the flush of
@@ -127,75 +131,6 @@ TEST(EncoderConfig, RejectsWhatTheHardwareCannotDo) {
 }
 
 // ---- SystemC: encoder -> packer -> memory words --------------------------------------------
-
-SC_MODULE(ValueSource) {
-  sc_core::sc_fifo_out<int16_t> out;
-  std::vector<int16_t> values;
-  sc_core::sc_time period;
-  double gap_probability = 0.0;  // chance of pausing 1..4 cycles before a value
-  std::mt19937 rng{7};
-  SC_HAS_PROCESS(ValueSource);
-  ValueSource(sc_core::sc_module_name name, std::vector<int16_t> v, sc_core::sc_time clock_period)
-      : sc_module(name), values(std::move(v)), period(clock_period) {
-    SC_THREAD(run);
-  }
-  void run() {
-    for (int16_t v : values) {
-      if (gap_probability > 0 && std::uniform_real_distribution<double>()(rng) < gap_probability)
-        wait(static_cast<double>(1 + rng() % 4) * period);
-      out->write(v);
-    }
-  }
-};
-
-SC_MODULE(MemorySink) {
-  sc_core::sc_fifo_in<uint64_t> in;
-  std::vector<uint64_t> words;
-  sc_core::sc_time period;
-  double gap_probability = 0.0;  // chance of pausing 1..16 cycles before a read
-  std::mt19937 rng{11};
-  SC_HAS_PROCESS(MemorySink);
-  MemorySink(sc_core::sc_module_name name, sc_core::sc_time clock_period) : sc_module(name), period(clock_period) {
-    SC_THREAD(run);
-  }
-  void run() {
-    for (;;) {
-      if (gap_probability > 0 && std::uniform_real_distribution<double>()(rng) < gap_probability)
-        wait(static_cast<double>(1 + rng() % 16) * period);
-      words.push_back(in->read());
-    }
-  }
-};
-
-// Source -> encoder -> packer -> sink, with FIFO depths as in the accelerator (2 between stages).
-SC_MODULE(EncoderChain) {
-  sc_core::sc_fifo<int16_t> values;
-  sc_core::sc_fifo<EncodedWord> words;
-  sc_core::sc_fifo<uint64_t> memory;
-  ValueSource source;
-  SlqEncoder encoder;
-  StreamPacker packer;
-  MemorySink sink;
-
-  EncoderChain(sc_core::sc_module_name name, const CodeParams& p, std::vector<int16_t> inputs,
-               uint64_t weights_per_stream, int memory_depth = 16,
-               sc_core::sc_time period = sc_core::sc_time(1, sc_core::SC_NS))
-      : sc_module(name),
-        values("values", 2),
-        words("words", 2),
-        memory("memory", memory_depth),
-        source("source", std::move(inputs), period),
-        encoder("encoder", EncoderConfig{p, period}),
-        packer("packer", PackerConfig{p, weights_per_stream, period}),
-        sink("sink", period) {
-    source.out(values);
-    encoder.in(values);
-    encoder.out(words);
-    packer.in(words);
-    packer.out(memory);
-    sink.in(memory);
-  }
-};
 
 struct Expected {
   std::vector<uint64_t> memory;
@@ -328,6 +263,37 @@ TEST(EncoderHw, RandomStallsKeepWordsExact) {
     expect_cycles_accounted(chain.encoder, chain.encoder.last_word_cycle());
     expect_cycles_accounted(chain.packer, chain.packer.last_flush_cycle());
     EXPECT_GT(chain.packer.cycles_stalled(), 0u);  // the sink's pauses reach back
+  }
+}
+
+// The path `slqsim encode` takes (tb::encode_streams), in every log format: the memory words of
+// pack_stream on the encoder twin's words, and the cycles of models::encoder_cost.
+TEST(EncoderHw, EveryLogFormatMatchesItsTwin) {
+  std::mt19937 rng(5150);
+  std::vector<std::vector<int16_t>> streams;
+  std::vector<CodeParams> codes;
+  for (Format f : {Format::tag, Format::special, Format::lq}) {
+    for (int k = 0; k < 2; ++k) {
+      CodeParams p = params(f, 3 + rng() % 5, 1 + rng() % 3, random_theta(rng), 5 + rng() % 60);
+      p.max_words = p.words_limit();
+      std::vector<int16_t> w;
+      for (int i = 0; i < 500 + k * 77; ++i) w.push_back(static_cast<int16_t>(rng() % 3 == 0 ? 0 : rng() % 9000 - 4500));
+      w.push_back(-32768);  // M is an ordinary code in lq
+      streams.push_back(w);
+      codes.push_back(p);
+    }
+  }
+  const std::vector<tb::EncodedStream> out = tb::encode_streams(streams, codes);
+  ASSERT_EQ(out.size(), streams.size());
+  for (size_t i = 0; i < streams.size(); ++i) {
+    SCOPED_TRACE(describe(codes[i]));
+    WeightWords words;
+    for (int16_t r : streams[i]) words.add(slq_encode_fixed(r, codes[i]));
+    EXPECT_EQ(out[i].memory, pack_stream(words, codes[i]).mem);
+    const EncoderCost twin = encoder_cost(words, codes[i].format);
+    EXPECT_EQ(out[i].words, twin.words);
+    EXPECT_EQ(out[i].marker_fields, twin.markers);
+    EXPECT_EQ(out[i].cycles, twin.cycles);
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "models/io/onnx_model.h"
 #include "models/nn/qnet.h"
+#include "tb/app/options.h"
 
 namespace fs = std::filesystem;
 
@@ -133,6 +134,31 @@ TEST(EncodeDecodeCommands, RoundTripTheShippedModelInEveryFormat) {
       EXPECT_NE(dec.out.find(std::string("format         ") + format), std::string::npos) << dec.out;
     }
   }
+}
+
+// `encode` makes its images on the SystemC SLQ encoder; they are the images `run` simulates (its
+// quantized layers, from the encoder's twin), and the table gives the encoder's cycles, which the
+// twin's closed form gives too.
+TEST(EncodeDecodeCommands, EncodeImagesAreTheOnesRunSimulates) {
+  TempDir dir;
+  const Result enc = slqsim(dir, "encode --model '" + kModel + "' --format tag,special,lq --theta 0.01 --out '" +
+                                     (dir / "images") + "'");
+  ASSERT_EQ(enc.exit_code, 0) << enc.err;
+  const slq::Network net = slq::load_onnx(kModel);
+  slq::tb::Options o;
+  o.encodings = "tag,special,lq";
+  o.theta = 0.01;
+  for (const slq::EncodingRun& run : o.encoding_runs(net))
+    for (const slq::QuantLayer& q : run.layers) {
+      EXPECT_EQ(read_text(dir / ("images/" + q.name + "." + run.name + ".hex")), slq::image_hex_text(q.image))
+          << run.name << " " << q.name;
+      ASSERT_FALSE(q.fixed_weights.empty());
+      const std::regex row(run.name + " +" + q.name + " .* " + std::to_string(q.encoder.cycles) + "\n");
+      EXPECT_TRUE(std::regex_search(enc.out, row)) << run.name << " " << q.name << ": " << q.encoder.cycles << "\n"
+                                                   << enc.out;
+      EXPECT_EQ(q.encoder.cycles, q.encoder.words + q.encoder.markers + 2);
+    }
+  EXPECT_NE(enc.out.find("encoder cycles"), std::string::npos);
 }
 
 TEST(EncodeDecodeCommands, DecodeReportsStatistics) {
