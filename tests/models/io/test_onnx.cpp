@@ -11,6 +11,7 @@
 
 #include "models/errors.h"
 #include "models/io/onnx_model.h"
+#include "tests/models/io/onnx_test_util.h"
 
 namespace slq {
 namespace {
@@ -47,14 +48,7 @@ std::string write_bytes(const std::string& name, const std::string& bytes) {
 }
 
 // ---- building small models with the protobuf API ----
-onnx::TensorProto float_tensor(const std::string& name, std::vector<int64_t> dims, std::vector<float> values) {
-  onnx::TensorProto t;
-  t.set_name(name);
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t.add_dims(d);
-  for (float v : values) t.add_float_data(v);
-  return t;
-}
+using test::float_tensor;
 
 onnx::TensorProto int64_tensor(const std::string& name, std::vector<int64_t> values) {
   onnx::TensorProto t;

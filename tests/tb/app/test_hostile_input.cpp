@@ -12,6 +12,7 @@
 #include "models/io/idx.h"
 #include "models/nn/net_runner.h"
 #include "models/io/onnx_model.h"
+#include "tests/models/io/onnx_test_util.h"
 #include "models/nn/qnet.h"
 #include "tb/app/options.h"
 #include "tests/tb/cli_test_util.h"
@@ -45,14 +46,7 @@ std::string write_dataset(const TempDir& dir, const std::string& name, uint32_t 
   return d;
 }
 
-onnx::TensorProto float_tensor(const std::string& name, std::vector<int64_t> dims, std::vector<float> values) {
-  onnx::TensorProto t;
-  t.set_name(name);
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t.add_dims(d);
-  for (float v : values) t.add_float_data(v);
-  return t;
-}
+using test::float_tensor;
 
 // Input {batch, dims...} -> Flatten -> Gemm(inputs -> outputs, transB = 1) -> y, weights w[o][i].
 std::string write_dense_model(const TempDir& dir, const std::string& name, std::vector<int64_t> dims, int64_t outputs,

@@ -166,23 +166,29 @@ TEST(RunCommand, ReportsAreDeterministic) {
   EXPECT_TRUE(summary_of(dir, "a")["encodings"][0]["sim_wall_seconds"].is_null());
 }
 
-// Ctrl-C writes what has finished, marked incomplete, and exits non-zero.
-TEST(RunCommand, InterruptWritesAnIncompleteReport) {
-  TempDir dir;
-  const std::string cmd = std::string("'") + SLQSIM_BINARY + "' " +
-                          run_args(dir, "rep", "--images 10000 --sim-mode model --encodings lq") + " >/dev/null 2>&1";
+// Runs `slqsim ARGS` (shell words, with redirections), sends it SIGINT after `delay`, and returns
+// its exit code (-1 if a signal ended it).
+int interrupted_run(const std::string& args, std::chrono::milliseconds delay) {
+  const std::string cmd = std::string("exec '") + SLQSIM_BINARY + "' " + args;
   pid_t pid = fork();
-  ASSERT_GE(pid, 0);
   if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+  if (pid < 0) return -2;
+  std::this_thread::sleep_for(delay);
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Ctrl-C writes what has finished, marked incomplete, and exits non-zero.
+TEST(RunCommand, InterruptWritesAnIncompleteReport) {
+  TempDir dir;
+  EXPECT_EQ(interrupted_run(run_args(dir, "rep", "--images 10000 --sim-mode model --encodings lq") + " >/dev/null 2>&1",
+                            std::chrono::seconds(4)),
+            130);
   const auto s = summary_of(dir, "rep");
   EXPECT_FALSE(s["complete"].get<bool>());
   EXPECT_LT(s["images"].get<int>(), 10000);
@@ -193,21 +199,10 @@ TEST(RunCommand, InterruptWritesAnIncompleteReport) {
 // log says where it stopped, and no report is written.
 TEST(RunCommand, InterruptDuringCalibrationStopsIt) {
   TempDir dir;
-  const std::string cmd = std::string("'") + SLQSIM_BINARY + "' " +
-                          run_args(dir, "rep", "--images 10 --sim-mode model --calibration-images 60000") + " >/dev/null 2>'" +
-                          (dir / "err.txt") + "'";
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(interrupted_run(run_args(dir, "rep", "--images 10 --sim-mode model --calibration-images 60000") +
+                                " >/dev/null 2>'" + (dir / "err.txt") + "'",
+                            std::chrono::milliseconds(1500)),
+            130);
   EXPECT_NE(test::read_text(dir / "err.txt").find("interrupted during calibration"), std::string::npos)
       << test::read_text(dir / "err.txt");
   EXPECT_FALSE(std::filesystem::exists(dir / "rep/summary.json"));
