@@ -26,7 +26,15 @@ PassOutcome GoldenExecutor::run_one(const PassRequest& r, const ArrayParams& a, 
 }
 
 void GoldenExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
-  for (size_t i = 0; i < requests.size(); ++i) outs[i] = run_one(requests[i], array_, sng_);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    outs[i] = run_one(requests[i], array_, sng_);
+    const PassJob job = pass_job_of(requests[i]);
+    const PassSchedule& s = schedules_.get(*job.memory, job.code, job.weight_count, job.cols, pipe_);
+    const uint64_t saturations = outs[i].stats.saturations;
+    outs[i].stats = s.timing;
+    outs[i].stats.saturations = saturations;
+    outs[i].stats.lane_busy_cycles = s.timing.busy_cycles * static_cast<uint64_t>(job.active_lanes);
+  }
 }
 
 PassOutcome FastExecutor::run(const PassJob& job) {

@@ -42,15 +42,22 @@ class PassExecutor {
 };
 
 // The golden model as an executor (no time): busy cycles, terms and saturations only.
+// As a view (--sim-mode model) it also counts the pipeline's actions (memory reads, fields,
+// row hand-offs, cycles: what the cost model needs) from the pipeline's twin, so every view
+// reports the same actions; reports leave the cycles out in this view.
 class GoldenExecutor : public PassExecutor {
  public:
-  explicit GoldenExecutor(const ArrayParams& array) : array_(array), sng_(array) {}
+  GoldenExecutor(const ArrayParams& array, int fields_per_cycle = 1, int fifo_depth = 2)
+      : array_(array), pipe_{fields_per_cycle, fifo_depth, array.bits_per_cycle}, sng_(array) {}
   void execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) override;
+  // Accumulators, busy cycles, terms and saturations of one pass (what the scoreboard checks).
   static PassOutcome run_one(const PassRequest& r, const ArrayParams& a, const SngBank& sng);
 
  private:
   ArrayParams array_;
+  PipelineParams pipe_;
   SngBank sng_;
+  ScheduleCache schedules_;
 };
 
 // The whole-pass view: the same terms, cycles and statistics as the SystemC pipeline.

@@ -13,6 +13,7 @@ NetworkRunner::NetworkRunner(const Network& net, const Calibration& cal, const A
   for (EncodingRun& r : runs_) {
     r.layer_stats.assign(r.layers.size(), PassStats{});
     r.layer_macs.assign(r.layers.size(), 0);
+    r.layer_passes.assign(r.layers.size(), 0);
     r.dumps.assign(r.layers.size(), {});
   }
 }
@@ -74,6 +75,7 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
         for (int lane = 0; lane < active; ++lane) fill_lane(e, lane, &r.acts[static_cast<size_t>(lane) * cols]);
       }
       exec.execute(requests, outs);
+      for (size_t e = 0; e < E; ++e) ++runs_[e].layer_passes[layer];
       for (size_t e = 0; e < E; ++e) {
         runs_[e].layer_stats[layer] += outs[e].stats;
         for (int lane = 0; lane < active; ++lane)

@@ -20,6 +20,7 @@ struct EncodingRun {
   std::vector<QuantLayer> layers;                 // compute ops in order
   std::vector<PassStats> layer_stats;             // per layer
   std::vector<uint64_t> layer_macs;               // per layer
+  std::vector<uint64_t> layer_passes;             // per layer: passes run (for the binary baseline)
   std::vector<std::vector<int32_t>> dumps;        // per layer: images x outputs (ONNX layout)
   std::vector<int> predictions;                   // per image
   uint64_t correct = 0;

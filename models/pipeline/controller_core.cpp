@@ -8,6 +8,7 @@ ControllerCore::Start ControllerCore::start(uint64_t cycle, const Term& term) {
   if (row != row_) {  // the previous row is complete (double-buffered output: no cycle lost)
     s.new_row = true;
     s.previous_row = row_;
+    if (row_ >= 0) ++stats_.row_handoffs;
     row_ = row;
   }
   s.cycles = term_cycles(term.nbits, bits_per_cycle_);
@@ -19,6 +20,7 @@ ControllerCore::Start ControllerCore::start(uint64_t cycle, const Term& term) {
 int64_t ControllerCore::finish(uint64_t cycle) {
   stats_.cycles = cycle + 1;
   finished_ = true;
+  if (row_ >= 0) ++stats_.row_handoffs;
   return row_;
 }
 

@@ -47,7 +47,7 @@ class ControllerCore {
 
   int64_t row() const { return row_; }
   bool finished() const { return finished_; }
-  // cycles, busy_cycles and the stalls.
+  // cycles, busy_cycles, the stalls and the row hand-offs.
   const PassStats& stats() const { return stats_; }
 
  private:

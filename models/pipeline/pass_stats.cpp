@@ -19,6 +19,7 @@ PassStats& PassStats::operator+=(const PassStats& o) {
   decoder_fifo_full_cycles += o.decoder_fifo_full_cycles;
   saturations += o.saturations;
   lane_busy_cycles += o.lane_busy_cycles;
+  row_handoffs += o.row_handoffs;
   return *this;
 }
 
@@ -27,7 +28,7 @@ bool PassStats::operator==(const PassStats& o) const {
          stall_memory == o.stall_memory && stall_fifo == o.stall_fifo && fields == o.fields && terms == o.terms &&
          markers == o.markers && zero_codes == o.zero_codes && dropped_terms == o.dropped_terms &&
          memory_reads == o.memory_reads && decoder_fifo_full_cycles == o.decoder_fifo_full_cycles &&
-         saturations == o.saturations && lane_busy_cycles == o.lane_busy_cycles;
+         saturations == o.saturations && lane_busy_cycles == o.lane_busy_cycles && row_handoffs == o.row_handoffs;
 }
 
 void PassStats::print(std::ostream& os, const char* title) const {
@@ -47,6 +48,7 @@ void PassStats::print(std::ostream& os, const char* title) const {
   row("memory.reads", memory_reads);
   row("array.saturations", saturations);
   row("array.lane_busy_cycles", lane_busy_cycles);
+  row("output.row_handoffs", row_handoffs);
 }
 
 }  // namespace slq

@@ -15,6 +15,7 @@ struct PassStats {
   uint64_t decoder_fifo_full_cycles = 0;  // decoder held back by a full FIFO
   uint64_t saturations = 0;
   uint64_t lane_busy_cycles = 0;  // active lanes x busy cycles
+  uint64_t row_handoffs = 0;      // output rows handed to the output stage
   uint64_t stall_cycles() const { return stall_decoder + stall_memory + stall_fifo; }
   PassStats& operator+=(const PassStats& o);
   bool operator==(const PassStats& o) const;

@@ -1,4 +1,5 @@
 #include "tb/app/cli.h"
+#include "tb/app/yaml_file.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -287,6 +288,39 @@ std::string YamlConfig::position_of(const CLI::ConfigItem& item) const {
   return found == positions_.end() ? "" : found->second;
 }
 
+YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
+  try {
+    {
+      std::istringstream events(text);
+      YAML::Parser parser(events);
+      ConfigEventCheck check(file);
+      while (parser.HandleNextDocument(check)) {
+      }
+    }
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, position(e.mark), "invalid YAML: " + e.msg);
+  }
+}
+
+YAML::Node read_yaml_file(const std::string& path, std::string* bytes) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw InputError(path, "", "cannot read: it is a directory");
+  std::ifstream input(path, std::ios::binary);
+  if (!input) throw InputError(path, "", std::string("cannot read: ") + std::strerror(errno));
+  std::string text;
+  try {
+    text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    throw InputError(path, "", std::string("cannot read: ") + e.what());
+  }
+  if (input.bad()) throw InputError(path, "", "cannot read");
+  if (bytes) *bytes = text;
+  return parse_yaml_text(text, path);
+}
+
+std::string yaml_position(const YAML::Mark& mark) { return position(mark); }
+
 std::vector<CLI::ConfigItem> YamlConfig::parse(std::istream& input, const std::string& file) const {
   positions_.clear();
   std::string text;
@@ -296,19 +330,7 @@ std::vector<CLI::ConfigItem> YamlConfig::parse(std::istream& input, const std::s
     throw InputError(file, "", std::string("cannot read config file: ") + e.what());
   }
   if (input.bad()) throw InputError(file, "", "cannot read config file");
-  YAML::Node root;
-  try {
-    {
-      std::istringstream events(text);
-      YAML::Parser parser(events);
-      ConfigEventCheck check(file);
-      while (parser.HandleNextDocument(check)) {
-      }
-    }
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, position(e.mark), "invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = parse_yaml_text(text, file);
   std::vector<CLI::ConfigItem> items;
   if (root.IsNull()) return items;  // an empty file sets nothing
   if (!root.IsMap()) {

@@ -15,6 +15,7 @@
 #include "tb/scoreboard.h"
 #include "tb/systemc_executor.h"
 #include "tb/app/reports.h"
+#include "tb/app/energy_table.h"
 #include "tb/app/options.h"
 #include "tb/wave/tracing.h"
 
@@ -55,8 +56,18 @@ void run_command(RunFlags& f) {
 
   std::vector<EncodingRun> runs = o.encoding_runs(net);
   tb::RunReport report;
+  if (o.energy_table.empty()) o.energy_table = tb::default_energy_table();
+  const EnergyTable energy = tb::read_energy_table(o.energy_table);
   report.config = o.to_json();
+  report.config["energy_table_digest"] = energy.digest;
   report.lanes = o.lanes;
+  report.energy = &energy;
+  report.cost.lanes = o.lanes;
+  report.cost.word_bits = o.mem_word_bits;
+  report.cost.fifo_depth = o.fifo_depth;
+  report.cost.acc_bits = o.acc_bits;
+  report.cost.bits_per_cycle = o.bits_per_cycle;
+  report.clock_period_ns = double(o.clock_period_ps) / 1000.0;
   report.net = &net;
   report.calibration = &cal;
   report.images_requested = o.images;
@@ -117,7 +128,7 @@ void run_command(RunFlags& f) {
     }
   };
   if (o.sim_mode == "model") {
-    GoldenExecutor golden(o.array());
+    GoldenExecutor golden(o.array(), o.fields_per_cycle, o.fifo_depth);
     run_all(std::vector<PassExecutor*>(runs.size(), &golden));
   } else if (o.sim_mode == "fast") {
     std::vector<std::unique_ptr<FastExecutor>> fast;

@@ -56,6 +56,8 @@ std::vector<OptionSpec> make_specs() {
                &O::calibration_percentile, 0, 100});
   s.back().min_open = true;
   s.push_back({"clock-period-ps", "clock_period_ps", "Clock period in ps", &O::clock_period_ps, 1, 1e9});
+  s.push_back({"energy-table", "energy_table", "Energy and area reference table (YAML; default: the shipped 45 nm one)",
+               &O::energy_table});
   for (OptionSpec& o : s)
     if (o.name == "word-bits") o.alias = "--bits";  // slqsim quantize's name for it
   return s;

@@ -52,6 +52,8 @@ struct Options {
   std::string sng = "ld";
   uint64_t seed = 1;
   uint64_t clock_period_ps = 1000;
+  // The energy and area reference table (docs/cost.md); empty: the shipped 45 nm table.
+  std::string energy_table;
   // How to simulate, and the calibration of the activation scales (on training images).
   std::string sim_mode = "fast";
   int calibration_images = 256;

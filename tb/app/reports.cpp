@@ -34,7 +34,58 @@ double utilization_pct(const PassStats& s, int lanes) {
 
 nlohmann::ordered_json cycles_or_null(bool with, double v) { return with ? nlohmann::ordered_json(v) : nullptr; }
 
+// The cost model's parameters for one encoding: its network image sizes the weight memory.
+CostParams cost_params(const RunReport& r, const EncodingRun& run) {
+  CostParams p = r.cost;
+  uint64_t words = 0;
+  for (const QuantLayer& q : run.layers) words += q.image.stream.mem.size();
+  p.memory_bytes = double(words) * p.word_bits / 8.0;
+  return p;
+}
+
+Energy layer_energy(const RunReport& r, const EncodingRun& run, size_t l) {
+  return energy_of(action_counts(run.layer_stats[l], r.lanes), *r.energy, cost_params(r, run));
+}
+
+Energy run_energy(const RunReport& r, const EncodingRun& run) {
+  PassStats all;
+  for (const PassStats& s : run.layer_stats) all += s;
+  return energy_of(action_counts(all, r.lanes), *r.energy, cost_params(r, run));
+}
+
+nlohmann::ordered_json per_image(const Energy& e, double images) {
+  nlohmann::ordered_json j;
+  for (const auto& [c, pj] : e.by_component) j[c] = pj / images;
+  return j;
+}
+
+nlohmann::ordered_json area_json(const std::map<std::string, double>& a, double* total) {
+  nlohmann::ordered_json j;
+  *total = 0;
+  for (const auto& [c, um2] : a) {
+    j[c] = um2;
+    *total += um2;
+  }
+  return j;
+}
+
 }  // namespace
+
+BinaryCost binary_baseline(const RunReport& r, double* memory_bytes) {
+  const EncodingRun& run = r.runs->front();
+  std::vector<BinaryPasses> layers;
+  uint64_t weights = 0;
+  for (size_t l = 0; l < run.layers.size(); ++l) {
+    layers.push_back({run.layer_passes[l], static_cast<uint64_t>(run.layers[l].rows),
+                      static_cast<uint64_t>(run.layers[l].cols)});
+    weights += run.layers[l].image.weight_count;
+  }
+  CostParams p = r.cost;
+  const uint64_t W = static_cast<uint64_t>(p.word_bits);
+  p.memory_bytes = double((weights * 8 + W - 1) / W * W) / 8.0;  // 8-bit weights
+  *memory_bytes = p.memory_bytes;
+  return binary_cost(layers, *r.energy, p);
+}
 
 std::string summary_json(const RunReport& r) {
   const int lanes = r.lanes;
@@ -92,9 +143,38 @@ std::string summary_json(const RunReport& r) {
     e["lane_utilization_pct"] = cycles_or_null(r.with_cycles, utilization_pct(t.stats, lanes));
     e["saturations"] = t.stats.saturations;
     e["sim_wall_seconds"] = r.reproducible ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(run.sim_wall_seconds);
+    if (r.energy) {
+      const Energy energy = run_energy(r, run);
+      e["energy_pj_per_image"] = energy.total() / images;
+      e["energy_pj_per_image_by_component"] = per_image(energy, images);
+      double area = 0;
+      e["area_um2_by_block"] = area_json(area_of(*r.energy, cost_params(r, run)), &area);
+      e["area_um2"] = area;
+      e["energy_delay_product_pj_ns"] =
+          cycles_or_null(r.with_cycles, energy.total() / images * double(t.stats.cycles) / images * r.clock_period_ns);
+    }
     encs.push_back(e);
   }
   j["encodings"] = encs;
+  if (r.energy) {
+    // The same passes on a conventional 8-bit binary MAC array, from the same table.
+    double memory_bytes = 0;
+    const BinaryCost b = binary_baseline(r, &memory_bytes);
+    const double images = double(std::max<size_t>(r.images, 1));
+    nlohmann::ordered_json x;
+    x["name"] = "binary8";
+    x["cycles_per_image"] = double(b.cycles) / images;
+    x["bits_per_weight"] = 8;
+    x["energy_pj_per_image"] = b.energy.total() / images;
+    x["energy_pj_per_image_by_component"] = per_image(b.energy, images);
+    CostParams p = r.cost;
+    p.memory_bytes = memory_bytes;
+    double area = 0;
+    x["area_um2_by_block"] = area_json(binary_area_of(*r.energy, p), &area);
+    x["area_um2"] = area;
+    x["energy_delay_product_pj_ns"] = b.energy.total() / images * double(b.cycles) / images * r.clock_period_ns;
+    j["binary_baseline"] = x;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -105,7 +185,7 @@ std::string layers_csv(const RunReport& r) {
   os << "encoding,layer_index,layer,op,weight_count,weight_bits,bits_per_weight,words_per_weight,sqnr_db,macs,"
         "cycles,busy_cycles,stall_cycles,stall_decoder_cycles,stall_memory_cycles,stall_fifo_cycles,"
         "lane_utilization_pct,saturation_count,term_count,marker_count,zero_code_count,dropped_term_count,"
-        "memory_read_count,encoder_word_count,encoder_cycles\n";
+        "memory_read_count,encoder_word_count,encoder_cycles,energy_pj\n";
   for (const EncodingRun& run : *r.runs)
     for (size_t l = 0; l < run.layers.size(); ++l) {
       const QuantLayer& q = run.layers[l];
@@ -124,6 +204,8 @@ std::string layers_csv(const RunReport& r) {
       // The SLQ encoder that made the layer's image (empty where no encoder did: linear).
       if (!q.fixed_weights.empty()) os << q.encoder.words << ',' << q.encoder.cycles;
       else os << ',';
+      os << ',';
+      if (r.energy) os << layer_energy(r, run, l).total();
       os << '\n';
     }
   return os.str();
@@ -131,8 +213,8 @@ std::string layers_csv(const RunReport& r) {
 
 void print_table(const RunReport& r, std::ostream& os) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-9s %9s %14s %8s %12s %13s %9s\n", "encoding", "top-1", "cycles/image", "stall%",
-                "bits/weight", "words/weight", "wall_s");
+  std::snprintf(line, sizeof line, "%-9s %9s %14s %8s %12s %13s %12s %9s\n", "encoding", "top-1", "cycles/image",
+                "stall%", "bits/weight", "words/weight", "uJ/image", "wall_s");
   os << line;
   for (const EncodingRun& run : *r.runs) {
     const Totals t = totals_of(run);
@@ -141,9 +223,19 @@ void print_table(const RunReport& r, std::ostream& os) {
     char stall[32] = "-";
     if (r.with_cycles && t.stats.cycles)
       std::snprintf(stall, sizeof stall, "%.2f", 100.0 * double(t.stats.stall_cycles()) / double(t.stats.cycles));
-    std::snprintf(line, sizeof line, "%-9s %8.2f%% %14s %8s %12.3f %13.3f %9.1f\n", run.name.c_str(),
+    char energy[32] = "-";
+    if (r.energy) std::snprintf(energy, sizeof energy, "%.4f", run_energy(r, run).total() / images * 1e-6);
+    std::snprintf(line, sizeof line, "%-9s %8.2f%% %14s %8s %12.3f %13.3f %12s %9.1f\n", run.name.c_str(),
                   100.0 * double(run.correct) / images, cycles.c_str(), stall, double(t.weight_bits) / double(t.weights),
-                  double(t.words) / double(t.weights), run.sim_wall_seconds);
+                  double(t.words) / double(t.weights), energy, run.sim_wall_seconds);
+    os << line;
+  }
+  if (r.energy) {  // estimated, not simulated: no accuracy
+    double memory_bytes = 0;
+    const BinaryCost b = binary_baseline(r, &memory_bytes);
+    const double images = double(std::max<size_t>(r.images, 1));
+    std::snprintf(line, sizeof line, "%-9s %9s %14.0f %8s %12.3f %13s %12.4f %9s\n", "binary8", "-",
+                  double(b.cycles) / images, "-", 8.0, "-", b.energy.total() / images * 1e-6, "-");
     os << line;
   }
   std::snprintf(line, sizeof line, "%-9s %8.2f%%   (%zu images%s)\n", "float", 100.0 * r.float_accuracy, r.images,
@@ -158,6 +250,15 @@ std::string stats_text(const RunReport& r) {
       const QuantLayer& q = run.layers[l];
       const std::string title = run.name + " " + q.name;
       run.layer_stats[l].print(os, title.c_str());
+      if (r.energy) {  // the blocks' actions (models/cost/energy.h) and their energy
+        const ActionCounts a = action_counts(run.layer_stats[l], r.lanes);
+        const Energy e = layer_energy(r, run, l);
+        os << "=== " << title << " ACTIONS ===\n";
+        for (const auto& [action, component] : action_components())
+          os << "  " << std::left << std::setw(26) << action << a[action] << "\n";
+        for (const std::string& c : components())
+          os << "  " << std::left << std::setw(26) << ("energy_pj." + c) << e.by_component.at(c) << "\n";
+      }
       if (q.fixed_weights.empty()) continue;
       // The SLQ encoder and stream packer that made the layer's image (models::encoder_cost).
       auto row = [&](const char* name, uint64_t v) { os << "  " << std::left << std::setw(26) << name << v << "\n"; };

@@ -9,6 +9,7 @@
 
 #include "models/nn/net_runner.h"
 #include "models/nn/network.h"
+#include "models/cost/energy.h"
 #include "models/nn/qnet.h"
 
 namespace slq::tb {
@@ -16,6 +17,11 @@ namespace slq::tb {
 struct RunReport {
   nlohmann::ordered_json config;  // the options, as tb::Options::to_json
   int lanes = 16;                  // P (for utilization)
+  // The cost model (models/cost/energy.h): the table and the accelerator's parameters (the
+  // memory's size is each encoding's network image); null: no energy reported.
+  const EnergyTable* energy = nullptr;
+  CostParams cost;
+  double clock_period_ns = 1;
   const Network* net = nullptr;
   const Calibration* calibration = nullptr;
   size_t images_requested = 0;
@@ -30,6 +36,9 @@ struct RunReport {
 };
 
 std::string summary_json(const RunReport& r);
+// The binary baseline of the run (models::binary_cost on the first encoding's passes); its weight
+// memory's size in bytes goes to `memory_bytes`.
+BinaryCost binary_baseline(const RunReport& r, double* memory_bytes);
 std::string layers_csv(const RunReport& r);
 void print_table(const RunReport& r, std::ostream& os);
 // Every block's statistics per encoding and layer, as aligned STATS blocks (stats.txt).

@@ -269,10 +269,14 @@ TEST(ScheduleCache, ServesTheSameImageAndNeverAStaleOne) {
   EXPECT_EQ(cache.get(a.mem, code, 2, 2, {}).timing, first);
   EXPECT_EQ(cache.misses(), 4u);
   EXPECT_EQ(cache.get(a.mem, code, 2, 2, {}).rows.size(), 1u);  // one row of two weights
-  // The same image as two rows of one weight: the same timing, other row runs.
+  // The same image as two rows of one weight: the same timing, other row runs and hand-offs.
   const PassSchedule& tall = cache.get(a.mem, code, 2, 1, {});
   EXPECT_EQ(cache.misses(), 5u);
-  EXPECT_EQ(tall.timing, first);
+  PassStats tall_timing = tall.timing;
+  EXPECT_EQ(tall_timing.row_handoffs, 2u);
+  EXPECT_EQ(first.row_handoffs, 1u);
+  tall_timing.row_handoffs = first.row_handoffs;
+  EXPECT_EQ(tall_timing, first);
   ASSERT_EQ(tall.rows.size(), 2u);
   EXPECT_EQ(tall.rows[1].row, 1u);
   EXPECT_EQ(tall.rows[1].bits, 64u);

@@ -181,11 +181,14 @@ TEST(OptionsCommands, PerLayerThetaFromFlagsAndYaml) {
   EXPECT_EQ(f["config"]["layer_theta"]["0_Conv"], 0.0);
   EXPECT_FALSE(d["config"].contains("layer_theta"));
   EXPECT_GT(f["encodings"][0]["words_per_weight"].get<double>(), d["encodings"][0]["words_per_weight"].get<double>());
-  // Only 0_Conv changed: the other layers' rows are the same.
+  // Only 0_Conv changed: the other layers' rows are the same (but for their energy, the last
+  // column: 0_Conv's bits resize the weight memory, whose reads every layer pays).
   std::istringstream a(test::read_text(dir / "default/layers.csv")), b(test::read_text(dir / "flag/layers.csv"));
   std::string la, lb;
   int same = 0, differ = 0;
   while (std::getline(a, la) && std::getline(b, lb)) {
+    la = la.substr(0, la.rfind(','));
+    lb = lb.substr(0, lb.rfind(','));
     if (la.find(",0_Conv,") != std::string::npos) differ += la != lb;
     else if (la.find(",layer,") == std::string::npos) same += la == lb;
   }
