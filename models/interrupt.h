@@ -1,7 +1,7 @@
 // Ctrl-C as long loops see it: the command line's signal handler (tb/app/cli.h) counts SIGINT and
 // SIGTERM here, and every loop that can run for more than a second polls interrupted() or calls
-// throw_if_interrupted() between steps. Plain C++, so the models' loops (calibration, float
-// inference over a data set, quantization) check it too.
+// throw_if_interrupted() between steps: calibration (models/nn/qnet.cpp) and the simulation's
+// batches with their float reference (tb/app/cmd_run.cpp).
 #pragma once
 #include <atomic>
 #include <stdexcept>

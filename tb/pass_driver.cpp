@@ -1,5 +1,7 @@
 #include "tb/pass_driver.h"
 
+#include "hw/process_error.h"
+
 namespace slq::tb {
 
 PassDriver::PassDriver(sc_core::sc_module_name name, std::vector<hw::Accelerator*> accels, Source source, Sink sink)
@@ -49,6 +51,7 @@ void run_passes(const std::vector<hw::AccelConfig>& configs, PassDriver::Source 
   }
   auto* driver = new PassDriver("driver", raw, std::move(source), std::move(sink));
   sc_core::sc_start();
+  hw::rethrow_process_error();  // an input error found inside a block (a malformed stream)
   // The kernel keeps pointers to its modules until the process ends, and a process elaborates
   // only once: the modules stay alive on purpose.
   for (auto& a : accels) a.release();

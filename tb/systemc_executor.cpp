@@ -1,5 +1,7 @@
 #include "tb/systemc_executor.h"
 
+#include "hw/process_error.h"
+
 namespace slq::tb {
 
 void SystemcExecutor::execute(const std::vector<PassRequest>& requests, std::vector<PassOutcome>& outs) {
@@ -49,6 +51,7 @@ void run_in_simulation(const std::function<void()>& body) {
   // Kept alive to the end of the process: the kernel holds on to its modules.
   auto* thread = new BodyThread("testbench", body);
   sc_core::sc_start();
+  hw::rethrow_process_error();  // an input error found inside a block (a malformed stream)
   if (thread->error) std::rethrow_exception(thread->error);
 }
 

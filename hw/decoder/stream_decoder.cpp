@@ -1,5 +1,7 @@
 #include "hw/decoder/stream_decoder.h"
 
+#include "hw/process_error.h"
+
 namespace slq::hw {
 
 StreamDecoder::StreamDecoder(sc_core::sc_module_name name, PassContext& ctx, WeightMemory& memory, TermFifo& fifo)
@@ -28,7 +30,14 @@ void StreamDecoder::tick() {
   uint64_t word = 0;
   while (memory_.response.nb_read(word)) core_->receive(word);
   const int free = fifo_.num_free();  // what the FIFO committed by the end of the last cycle
-  const DecoderCore::Cycle& cycle = core_->step(free);
+  const DecoderCore::Cycle* step = nullptr;
+  try {
+    step = &core_->step(free);
+  } catch (...) {  // a malformed stream: stop, and let the caller rethrow it (hw/process_error.h)
+    record_process_error(std::current_exception());
+    return;
+  }
+  const DecoderCore::Cycle& cycle = *step;
   for (int i = 0; i < cycle.pushed; ++i) fifo_.nb_write(TermToken{core_->emitted()[i]});
   if (cycle.read) memory_.request.nb_write(cycle.read_address);
 

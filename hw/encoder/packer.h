@@ -24,7 +24,7 @@
 namespace slq {
 
 struct PackerConfig {
-  CodeParams code;                  // format (tag or special), b, L, W
+  CodeParams code;                  // format (tag, special or lq), b, L, W
   uint64_t weights_per_stream = 1;  // weights between flushes
   sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS);
   void validate(const std::string& where = "packer") const;

@@ -10,7 +10,12 @@ WeightMemory::WeightMemory(sc_core::sc_module_name name, PassContext& ctx)
 }
 
 void WeightMemory::begin_pass() {
+  // A read still on its way when the last pass ended (the decoder may finish with one in flight
+  // when an image has words past its stream) must not reach the next pass.
   pending_ = false;
+  uint64_t stale = 0;
+  while (response.nb_read(stale)) {
+  }
   reads_ = 0;
 }
 

@@ -1,11 +1,20 @@
 #include "models/pipeline/decoder_core.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace slq {
 
 DecoderCore::DecoderCore(const CodeParams& code, uint64_t weight_count, uint64_t memory_words, int fields_per_cycle,
                          std::string where)
     : code_(code), reader_(code, weight_count, std::move(where)), memory_words_(memory_words),
-      fields_per_cycle_(fields_per_cycle), emitted_(static_cast<size_t>(fields_per_cycle)) {}
+      fields_per_cycle_(fields_per_cycle), emitted_(static_cast<size_t>(std::max(fields_per_cycle, 1))) {
+  // The decoder reads while it holds at most W bits: a field wider than W would starve it forever.
+  if (code.field_bits() > code.mem_word_bits)
+    throw std::invalid_argument("decoder: a field of " + std::to_string(code.field_bits()) + " bits does not fit W = " +
+                                std::to_string(code.mem_word_bits));
+  if (fields_per_cycle < 1) throw std::invalid_argument("decoder: fields per cycle must be at least 1");
+}
 
 void DecoderCore::receive(uint64_t word) {
   reader_.push_word(word);

@@ -342,6 +342,9 @@ std::vector<CLI::ConfigItem> YamlConfig::parse(std::istream& input, const std::s
 
 void apply_config(CLI::App& app, const std::vector<CLI::ConfigItem>& items,
                   const YamlConfig& yaml, const std::string& file) {
+  // Map options (KEY=VALUE items) take one item per map entry: whether the command line set one
+  // is decided once, before the file adds to it.
+  std::map<const CLI::Option*, bool> map_from_command_line;
   for (const CLI::ConfigItem& item : items) {
     const std::string where = yaml.position_of(item);
     CLI::App* target = &app;
@@ -359,13 +362,16 @@ void apply_config(CLI::App& app, const std::vector<CLI::ConfigItem>& items,
       target = sub;
     }
     if (option != nullptr) {
-      if (option->count() > 0) continue;  // given on the command line: the flag wins
+      const bool from_command_line = map_from_command_line.emplace(option, option->count() > 0).first->second;
+      if (from_command_line) continue;  // given on the command line: the flag wins
       if (item.inputs.size() != 1) throw InputError(file, where, "expected one value for '" + item.fullname() + "'");
       try {
         option->add_result(item.name + "=" + item.inputs.front());
         option->run_callback();
       } catch (const CLI::ParseError& e) {
         throw InputError(file, where, e.what());
+      } catch (const InputError& e) {
+        throw InputError(file, where, e.where() + ": " + e.reason());
       }
       continue;
     }

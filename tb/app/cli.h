@@ -64,8 +64,10 @@ class YamlConfig : public CLI::Config {
 
 // Adds `--config FILE.yaml` to `app` (the main app or a subcommand). The file's values fill
 // only the options not given on the command line, so flags override the file. An unknown
-// key, a value an option rejects, or bad YAML throws InputError naming the file, the line
-// and column, and the reason. Also makes app.config_to_str() write YAML.
+// key, a value an option's parser rejects (a type error, a malformed LAYER=VALUE item), or bad
+// YAML throws InputError naming the file, the line and column, and the reason. Ranges are
+// checked later, once all values are in (tb::Options::validate), and name the flag. Also makes
+// app.config_to_str() write YAML.
 CLI::Option* add_config_option(CLI::App& app);
 
 // Applies config items to `app` as add_config_option does (exposed for tests and tools).

@@ -61,8 +61,9 @@ void encode_command(EncodeFlags& f) {
           throw std::logic_error("the SystemC encoder's image of " + q.name + " (" + name +
                                  ") differs from the software packer's");
         if (e.cycles != q.encoder.cycles || e.words != q.encoder.words)
-          throw std::logic_error("the SystemC encoder took " + std::to_string(e.cycles) + " cycles on " + q.name +
-                                 ", its twin says " + std::to_string(q.encoder.cycles));
+          throw std::logic_error("the SystemC encoder took " + std::to_string(e.cycles) + " cycles for " +
+                                 std::to_string(e.words) + " words on " + q.name + ", its twin says " +
+                                 std::to_string(q.encoder.cycles) + " cycles for " + std::to_string(q.encoder.words));
         q.image.stream.mem = e.memory;  // the hardware's words (equal, as just checked)
         encoder_cycles = std::to_string(e.cycles);
         cycles += e.cycles;

@@ -87,6 +87,7 @@ void run_command(RunFlags& f) {
   // Batches of P images (the dense layers' lanes): the float reference, then the encodings taking
   // turns, so an interrupted run has the same images finished in float and in every encoding.
   auto run_all = [&](const std::vector<PassExecutor*>& execs) {
+    spdlog::info("simulating {} images x {} encodings ({})", o.images, runs.size(), o.sim_mode);
     Progress progress("run", o.images * runs.size());
     for (size_t first = 0; first < o.images; first += P) {
       if (interrupted()) {
@@ -108,6 +109,12 @@ void run_command(RunFlags& f) {
     progress.finish();
   };
 
+  // Float top-1 over the images every encoding finished.
+  auto float_accuracy = [&] {
+    size_t correct = 0;
+    for (size_t i = 0; i < report.images; ++i) correct += report.float_predictions[i] == test.labels[i];
+    report.float_accuracy = report.images ? double(correct) / double(report.images) : 0.0;
+  };
   // One executor per encoding (models/nn/executor.h): the golden model, the whole-pass view, or the
   // SystemC accelerators; the last two under the scoreboard.
   auto checked = [&](std::vector<PassExecutor*> inner, auto&& body) {
@@ -123,6 +130,7 @@ void run_command(RunFlags& f) {
       report.complete = false;
       report.stopped_because = e.what();
       for (size_t k = 0; k < runs.size(); ++k) runs[k] = std::move(single[k][0]);
+      float_accuracy();
       tb::write_reports(report, f.report_dir);
       throw;
     }
@@ -152,9 +160,7 @@ void run_command(RunFlags& f) {
     tracer.close();
   }
   for (size_t e = 0; e < runs.size(); ++e) runs[e] = std::move(single[e][0]);
-  size_t done_correct = 0;
-  for (size_t i = 0; i < report.images; ++i) done_correct += report.float_predictions[i] == test.labels[i];
-  report.float_accuracy = report.images ? double(done_correct) / double(report.images) : 0.0;
+  float_accuracy();
   tb::write_reports(report, f.report_dir);
   if (keep_dumps) {
     std::vector<std::vector<int64_t>> shapes;

@@ -47,7 +47,7 @@ std::vector<OptionSpec> make_specs() {
   s.push_back({"fifo-depth", "fifo_depth", "Term FIFO entries", &O::fifo_depth, 1, 1024});
   s.push_back({"acc-bits", "acc_bits", "A: accumulator bits (saturating)", &O::acc_bits, 2, 48});
   s.push_back({"sng", "sng", "Stream generator: ld or lfsr", &O::sng, 0, 0, {"ld", "lfsr"}});
-  s.push_back({"seed", "seed", "Seed of the LFSR SNGs", &O::seed, 0, 1.8e19});
+  s.push_back({"seed", "seed", "Seed of the LFSR SNGs", &O::seed, 0, 18446744073709551615.0});
   s.push_back({"sim-mode", "sim_mode", "fast, per-cycle (forced by --vcd) or model (no SystemC)", &O::sim_mode, 0, 0,
                {"fast", "per-cycle", "model"}});
   s.push_back({"calibration-images", "calibration_images", "Training images for the activation scales",

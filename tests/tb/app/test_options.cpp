@@ -57,7 +57,7 @@ TEST(Options, RangesAreCheckedAndNamedAndAgreeWithTheModels) {
     if (!is_number(spec)) continue;
     ++numbers;
     for (double end : {spec.min, spec.max}) {
-      if (!std::isfinite(end)) continue;
+      if (!std::isfinite(end) || end >= 1.8e19) continue;  // (a 64-bit unsigned option's top is its type's)
       const bool open = end == spec.min ? spec.min_open : spec.max_open;
       const double step = std::fabs(end) >= 1e6 ? std::fabs(end) * 1e-3 : (spec.name == "theta" ? 1e-3 : 1);
       const double inside = open ? (end == spec.min ? end + step : end - step) : end;
@@ -166,11 +166,12 @@ TEST(OptionsCommands, PerLayerThetaFromFlagsAndYaml) {
   const std::string base = "run --model '" + test::kModel +
                            "' --images 2 --calibration-images 8 --sim-mode model --encodings tag --reproducible ";
   ASSERT_EQ(test::slqsim(dir, base + "--report-dir '" + (dir / "default") + "'").exit_code, 0);
-  const test::Result flag = test::slqsim(dir, base + "--layer-theta 0_Conv=0 --report-dir '" + (dir / "flag") + "'");
+  const test::Result flag = test::slqsim(
+      dir, base + "--layer-theta 0_Conv=0,9_Gemm=0.03125 --layer-L 3_Conv=2,7_Gemm=2 --report-dir '" + (dir / "flag") + "'");
   ASSERT_EQ(flag.exit_code, 0) << flag.err;
   {
     std::ofstream yaml(dir / "layers.yaml");
-    yaml << "layer-theta:\n  0_Conv: 0\n";
+    yaml << "layer-theta:\n  0_Conv: 0\n  9_Gemm: 0.03125\nlayer-L: {3_Conv: 2, 7_Gemm: 2}\n";
   }
   const test::Result file =
       test::slqsim(dir, base + "--config '" + (dir / "layers.yaml") + "' --report-dir '" + (dir / "yaml") + "'");
@@ -179,6 +180,9 @@ TEST(OptionsCommands, PerLayerThetaFromFlagsAndYaml) {
   const auto d = nlohmann::json::parse(test::read_text(dir / "default/summary.json"));
   const auto f = nlohmann::json::parse(test::read_text(dir / "flag/summary.json"));
   EXPECT_EQ(f["config"]["layer_theta"]["0_Conv"], 0.0);
+  EXPECT_EQ(f["config"]["layer_theta"].size(), 2u);  // every entry of a YAML map, not the first only
+  EXPECT_EQ(f["config"]["layer_L"].size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir / "yaml/summary.json"))["config"], f["config"]);
   EXPECT_FALSE(d["config"].contains("layer_theta"));
   EXPECT_GT(f["encodings"][0]["words_per_weight"].get<double>(), d["encodings"][0]["words_per_weight"].get<double>());
   // Only 0_Conv changed: the other layers' rows are the same (but for their energy, the last
