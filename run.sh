@@ -8,4 +8,5 @@ source tools/deps.sh
 slqsim_install_deps
 slqsim_build --target slqsim
 ./build/slqsim run --config examples/default.yaml --report-dir out/run "$@"
-echo "reports: out/run/summary.json out/run/layers.csv"
+/usr/bin/python3 tools/plot_energy.py out/run/summary.json >/dev/null
+echo "reports: out/run/summary.json out/run/layers.csv out/run/stats.txt, energy by component: out/run/energy.png"

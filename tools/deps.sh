@@ -2,7 +2,7 @@
 # Only Debian's packages: no downloads at build or run time.
 SLQSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libgtest-dev libspdlog-dev libfmt-dev
                  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
-                 dataset-fashion-mnist gtkwave)
+                 dataset-fashion-mnist gtkwave python3-matplotlib)
 slqsim_install_deps() {
   local missing=()
   for p in "${SLQSIM_PACKAGES[@]}"; do

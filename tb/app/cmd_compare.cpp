@@ -19,6 +19,7 @@
 #include "tb/app/cli.h"
 #include "tb/app/commands.h"
 #include "tb/wave/gtkw.h"
+#include "tb/app/energy_table.h"
 #include "tb/app/options.h"
 #include "tb/wave/timeline.h"
 
@@ -32,6 +33,7 @@ struct CompareFlags {
   int tile = -1;  // -1: the tile holding the centre output position
   int lane = 0;
   size_t top = 5;
+  const EnergyTable* energy = nullptr;  // read once the options are known
   std::string window, vcd, timeline, json;
   bool fst = false;
 };
@@ -175,22 +177,39 @@ std::string terms_of(const QuantLayer& layer, uint64_t weight) {
   return s.empty() ? "0" : s;
 }
 
+// The energy of an encoding's pass (models/cost/energy.h): its weight memory holds the network's
+// image in that encoding.
+Energy pass_energy(const CompareFlags& f, const EncodingRun& run, const PassStats& stats) {
+  CostParams p;
+  p.lanes = f.sim.lanes;
+  p.word_bits = f.sim.mem_word_bits;
+  p.fifo_depth = f.sim.fifo_depth;
+  p.acc_bits = f.sim.acc_bits;
+  p.bits_per_cycle = f.sim.bits_per_cycle;
+  uint64_t words = 0;
+  for (const QuantLayer& q : run.layers) words += q.image.stream.mem.size();
+  p.memory_bytes = double(words) * p.word_bits / 8.0;
+  return energy_of(action_counts(stats, f.sim.lanes), *f.energy, p);
+}
+
 void print_summary(const CompareFlags& f, const ComparePasses& passes, const tb::LockstepResult& r, std::ostream& os) {
   const auto& ref = r.timelines.front();
   os << "compare " << passes.title << ", " << f.sim.lanes << " lanes; reference " << ref.name << "\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-9s %10s %9s %12s %14s %13s %11s  %s\n", "encoding", "cycles",
-                ("vs_" + ref.name).c_str(), "busy_cycles", "stall_decoder", "stall_memory", "stall_fifo",
+  std::snprintf(line, sizeof line, "%-9s %10s %9s %12s %14s %13s %11s %11s  %s\n", "encoding", "cycles",
+                ("vs_" + ref.name).c_str(), "busy_cycles", "stall_decoder", "stall_memory", "stall_fifo", "energy_nJ",
                 ("behind_" + ref.name + "_from").c_str());
   os << line;
   for (const tb::EncodingTimeline& t : r.timelines) {
     const bool is_ref = &t == &ref;
+    const size_t e = static_cast<size_t>(&t - &r.timelines.front());
+    const double energy = pass_energy(f, passes.runs[e], r.outcomes[e].stats).total();
     const std::string delta = is_ref ? "-" : (t.cycles >= ref.cycles ? "+" : "") + std::to_string(int64_t(t.cycles - ref.cycles));
     const std::string behind = is_ref ? "-" : t.behind_from ? "cycle " + std::to_string(*t.behind_from) : "never";
-    std::snprintf(line, sizeof line, "%-9s %10llu %9s %12llu %14llu %13llu %11llu  %s\n", t.name.c_str(),
+    std::snprintf(line, sizeof line, "%-9s %10llu %9s %12llu %14llu %13llu %11llu %11.3f  %s\n", t.name.c_str(),
                   (unsigned long long)t.cycles, delta.c_str(), (unsigned long long)t.busy_cycles,
                   (unsigned long long)t.stall_cycles[1], (unsigned long long)t.stall_cycles[2],
-                  (unsigned long long)t.stall_cycles[3], behind.c_str());
+                  (unsigned long long)t.stall_cycles[3], energy * 1e-3, behind.c_str());
     os << line;
   }
   const int cols = passes.requests.front().layer->cols;
@@ -222,6 +241,7 @@ nlohmann::ordered_json summary_json(const CompareFlags& f, const ComparePasses& 
   j["lanes"] = f.sim.lanes;
   j["active_lanes"] = passes.requests.front().active_lanes;
   j["config"] = f.sim.to_json();
+  j["config"]["energy_table_digest"] = f.energy->digest;
   for (size_t e = 0; e < r.timelines.size(); ++e) {
     const tb::EncodingTimeline& t = r.timelines[e];
     nlohmann::ordered_json x;
@@ -232,6 +252,9 @@ nlohmann::ordered_json summary_json(const CompareFlags& f, const ComparePasses& 
     x["stall_memory_cycles"] = t.stall_cycles[2];
     x["stall_fifo_cycles"] = t.stall_cycles[3];
     x["behind_reference_from_cycle"] = t.behind_from ? nlohmann::ordered_json(*t.behind_from) : nullptr;
+    const Energy energy = pass_energy(f, passes.runs[e], r.outcomes[e].stats);
+    x["energy_pj"] = energy.total();
+    for (const auto& [component, pj] : energy.by_component) x["energy_pj_by_component"][component] = pj;
     x["costliest_weights"] = nlohmann::ordered_json::array();
     if (e > 0)
       for (const tb::WeightCost& c : tb::costliest_weights(t, r.timelines.front(), f.top))
@@ -251,6 +274,9 @@ void compare_command(CompareFlags& f) {
     throw InputError("--layer", "", "required with --model (a layer name as in summary.json, e.g. 0_Conv)");
   o.sim_mode = "per-cycle";
   o.validate();
+  if (o.energy_table.empty()) o.energy_table = tb::default_energy_table();
+  const EnergyTable energy = tb::read_energy_table(o.energy_table);
+  f.energy = &energy;
   const std::vector<Format> formats = o.formats();
   if (std::set<Format>(formats.begin(), formats.end()).size() != formats.size())
     throw InputError("--encodings", "", "an encoding is listed twice");
