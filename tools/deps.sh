@@ -3,9 +3,14 @@
 SLQSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libgtest-dev libspdlog-dev libfmt-dev
                  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
                  dataset-fashion-mnist gtkwave python3-matplotlib)
+# What the fuzz targets add (tools/fuzz.sh, bench/fuzz_bench.sh; docs/fuzzing.md): clang with
+# libFuzzer and its sanitizer runtimes, and llvm-symbolizer for the reports' stack traces. GCC's
+# ASan/UBSan runtimes (tools/ci_sanitize.sh) come with g++. Not needed by run.sh or test.sh.
+SLQSIM_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
+# slqsim_install_deps [EXTRA_PACKAGE...]: SLQSIM_PACKAGES and the extra ones.
 slqsim_install_deps() {
   local missing=()
-  for p in "${SLQSIM_PACKAGES[@]}"; do
+  for p in "${SLQSIM_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -2,6 +2,7 @@
 
 #include "models/pipeline/field_reader.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace slq {
@@ -196,8 +197,11 @@ WeightWords decode_stream(const std::vector<uint64_t>& mem, uint64_t weight_coun
       throw InputError(where, "memory word " + std::to_string(i), "value wider than W = " + std::to_string(W) + " bits");
   FieldReader reader(p, weight_count, where);
   WeightWords out;
-  out.words.reserve(weight_count);
-  out.offsets.reserve(weight_count + 1);
+  // The weight count comes from a file: reserve only what the image can hold (a field a weight at
+  // least), so a count of 2^64 - 1 is a stream that ends early, not an allocation of 2^64 words.
+  const uint64_t fields_max = total / static_cast<uint64_t>(p.field_bits());
+  out.words.reserve(static_cast<size_t>(std::min(weight_count, fields_max)));
+  out.offsets.reserve(static_cast<size_t>(std::min(weight_count, fields_max)) + 1);
   size_t next_word = 0;
   while (!reader.complete()) {
     if (!reader.has_field()) {

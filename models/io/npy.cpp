@@ -1,5 +1,7 @@
 #include "models/io/npy.h"
 
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -86,19 +88,46 @@ std::vector<int32_t> read_npy_int32(const std::string& path, std::vector<int64_t
   size_t open = header.find("'shape': (");
   size_t close = header.find(')', open);
   if (open == std::string::npos || close == std::string::npos) throw InputError(path, "header", "no shape");
-  std::string dims = header.substr(open + 10, close - open - 10);
-  for (char& c : dims) c = c == ',' ? ' ' : c;
-  std::istringstream dims_stream(dims);
+  // The shape: non-negative decimal integers separated by commas (a trailing one allowed), each
+  // checked, their product checked against overflow before the data size is computed from it.
+  const std::string dims = header.substr(open + 10, close - open - 10);
+  const size_t data_offset = kPreambleSize + header_size;
+  const size_t data_bytes = bytes.size() - data_offset;
   shape->clear();
   size_t count = 1;
-  for (int64_t d; dims_stream >> d;) {
+  bool overflow = false;
+  size_t i = 0;
+  auto skip_spaces = [&] {
+    while (i < dims.size() && dims[i] == ' ') ++i;
+  };
+  auto bad_shape = [&](const std::string& why) -> InputError {
+    return InputError(path, "header", "shape (" + dims + "): " + why);
+  };
+  for (skip_spaces(); i < dims.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(dims[i]))) throw bad_shape("expected a non-negative integer");
+    int64_t d = 0;
+    for (; i < dims.size() && std::isdigit(static_cast<unsigned char>(dims[i])); ++i) {
+      if (d > (INT64_MAX - 9) / 10) throw bad_shape("dimension too large");
+      d = d * 10 + (dims[i] - '0');
+    }
     shape->push_back(d);
-    count *= size_t(d);
+    if (d != 0 && count > SIZE_MAX / static_cast<uint64_t>(d)) overflow = true;
+    else count *= static_cast<size_t>(d);
+    skip_spaces();
+    if (i < dims.size()) {
+      if (dims[i] != ',') throw bad_shape("expected ',' between dimensions");
+      ++i;
+      skip_spaces();
+    }
   }
-  size_t data_offset = kPreambleSize + header_size;
-  if (bytes.size() - data_offset != count * 4)
+  if (shape->size() == 1 && dims.find(',') == std::string::npos) throw bad_shape("a 1-tuple needs its trailing comma");
+  for (int64_t d : *shape)
+    if (d == 0) overflow = false;  // no values, whatever the other dimensions say
+  if (overflow || count > data_bytes / 4 || count * 4 != data_bytes)
     throw InputError(path, "byte " + std::to_string(data_offset),
-                     "expected " + std::to_string(count * 4) + " data bytes, found " + std::to_string(bytes.size() - data_offset));
+                     overflow ? "the shape's size overflows"
+                              : "expected " + std::to_string(count) + " values (" + std::to_string(count) +
+                                    " x 4 data bytes), found " + std::to_string(data_bytes) + " data bytes");
   std::vector<int32_t> values(count);
   for (size_t i = 0; i < count; ++i) {
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + data_offset + 4 * i);

@@ -70,8 +70,10 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
 
 // Digital post-processing, bit for bit.
 inline uint32_t requantize(double value, double scale, int stream_bits) {
-  const double q = std::floor(value / scale + 0.5);
   const double hi = double((1u << stream_bits) - 1);
+  // A zero scale saturates by the value's sign, as value / +0 would, without dividing by zero.
+  if (scale == 0.0) return value > 0 ? static_cast<uint32_t>(hi) : 0u;
+  const double q = std::floor(value / scale + 0.5);
   return static_cast<uint32_t>(!(q > 0) ? 0 : (q > hi ? hi : q));  // NaN -> 0, never an undefined cast
 }
 // The pixels (0..255) of image `image` of the data set as N-bit activations (rows x cols values).

@@ -396,6 +396,21 @@ TEST(CodecMalformed, WordWiderThanWIsAnInputError) {
   }
 }
 
+// Found by fuzz/fuzz_stream: a weight count from a file (up to 2^64 - 1) was reserved up front,
+// so decode_stream threw std::length_error or aborted in the allocator instead of reporting the
+// stream that ends early.
+TEST(CodecMalformed, HugeWeightCountIsAStreamThatEndsEarly) {
+  for (uint64_t count : {UINT64_MAX, UINT64_MAX / 2, uint64_t{1} << 40}) {
+    SCOPED_TRACE(count);
+    try {
+      decode_stream({0x12345678}, count, params(Format::lq, 5, 32, 1), "w.hex");
+      FAIL() << "no error";
+    } catch (const StreamError& e) {
+      EXPECT_NE(e.reason().find("stream ends after 6 of"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Checks a successful decode of an arbitrary image against the format's rules.
 void check_decoded(const WeightWords& w, const std::vector<uint64_t>& mem, uint64_t count, const CodeParams& p) {
   ASSERT_EQ(w.weight_count(), count);

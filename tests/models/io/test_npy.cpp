@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
 #include <unistd.h>
 
 #include "models/errors.h"
@@ -50,6 +53,69 @@ TEST(Npy, RoundTrip) {
 
 TEST(Npy, UnwritablePathIsInputError) {
   EXPECT_THROW(write_npy_int32("/nonexistent_dir/x.npy", {1}, {1}), InputError);
+}
+
+// A version 1.0 file with the given shape text and data bytes (the header padded as numpy pads it).
+std::string npy_file(const std::string& shape_text, const std::string& data) {
+  std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': " + shape_text + ", }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  out += char(header.size() & 0xff);
+  out += char(header.size() >> 8);
+  return out + header + data;
+}
+
+std::vector<int32_t> read_text(const std::string& bytes, std::vector<int64_t>* shape) {
+  const std::string path = ::testing::TempDir() + "slq_test_npy_hostile_" + std::to_string(getpid()) + ".npy";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << bytes;
+  }
+  struct Remove {
+    std::string p;
+    ~Remove() { std::remove(p.c_str()); }
+  } remove{path};
+  return read_npy_int32(path, shape);
+}
+
+void expect_rejected(const std::string& shape_text, const std::string& data, const std::string& reason) {
+  SCOPED_TRACE(shape_text);
+  std::vector<int64_t> shape;
+  try {
+    read_text(npy_file(shape_text, data), &shape);
+    FAIL() << "accepted, shape of " << shape.size();
+  } catch (const InputError& e) {
+    EXPECT_NE(e.reason().find(reason), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzz/fuzz_npy's oracle and by review: the shape was read with operator>> into size_t,
+// so negative dimensions were accepted (-1 x -1 = 1 value), a product that wraps to 0 modulo
+// 2^64 allocated 2^62 values (std::length_error, not an input error), and anything after a
+// malformed dimension was silently dropped.
+TEST(NpyHostile, ShapeIsCheckedBeforeItSizesAnything) {
+  const std::string four(4, '\1');
+  expect_rejected("(-1, -1)", four, "non-negative integer");
+  expect_rejected("(0, -5)", "", "non-negative integer");
+  expect_rejected("(4611686018427387904,)", "", "expected 4611686018427387904 values");
+  expect_rejected("(4294967296, 4294967296)", "", "overflows");
+  expect_rejected("(99999999999999999999,)", "", "too large");
+  expect_rejected("(1, x1)", four, "non-negative integer");
+  expect_rejected("(1 1)", four, "expected ','");
+  expect_rejected("(1,,)", four, "non-negative integer");
+  expect_rejected("(1)", four, "trailing comma");
+  expect_rejected("(2,)", four, "expected 2 values");
+}
+
+TEST(NpyHostile, ZeroSizedAndScalarShapesAreRead) {
+  std::vector<int64_t> shape;
+  EXPECT_TRUE(read_text(npy_file("(4294967296, 4294967296, 0)", ""), &shape).empty());
+  EXPECT_EQ(shape, (std::vector<int64_t>{4294967296, 4294967296, 0}));
+  EXPECT_EQ(read_text(npy_file("()", std::string("\x07\0\0\0", 4)), &shape), std::vector<int32_t>{7});
+  EXPECT_TRUE(shape.empty());
+  EXPECT_EQ(read_text(npy_file("( 1 , 2 )", std::string(8, '\0')), &shape).size(), 2u);
+  EXPECT_EQ(shape, (std::vector<int64_t>{1, 2}));
 }
 
 }  // namespace
