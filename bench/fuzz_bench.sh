@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
   end=$(date +%s.%N)
   build-fuzz/fuzz_$t -merge=1 -timeout=10 "$work/min_$t" "$work/$t" >/dev/null 2>&1 || true
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -1)
-  last=$(grep -E '^#[0-9]+ +(DONE|NEW|REDUCE|pulse|INITED)' "$work/$t.log" | tail -1)
+  last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|NEW|REDUCE|pulse|INITED)' "$work/$t.log" | tail -1 || true)
   cov=$(echo "$last" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+' || true)
   ft=$(echo "$last" | grep -oE 'ft: [0-9]+' | grep -oE '[0-9]+' || true)
   findings=$(( $(find "$artifacts" -name "$t-*" | wc -l) - before ))
