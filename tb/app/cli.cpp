@@ -294,8 +294,10 @@ YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
       std::istringstream events(text);
       YAML::Parser parser(events);
       ConfigEventCheck check(file);
-      while (parser.HandleNextDocument(check)) {
-      }
+      // One document. (yaml-cpp 0.7 can also report an endless run of empty documents after
+      // some malformed input, so the parser is never asked for more than two.)
+      if (parser.HandleNextDocument(check) && parser.HandleNextDocument(check))
+        throw InputError(file, "", "more than one YAML document (a file holds one map of options)");
     }
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {

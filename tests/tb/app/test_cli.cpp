@@ -290,6 +290,23 @@ TEST(YamlConfig, DuplicateKeysAreRejected) {
   EXPECT_EQ(command.lanes, 8);
 }
 
+// yaml-cpp reports an endless run of empty documents after some malformed input (found by the
+// fuzz target: fuzz/corpus/yaml/regress_endless_documents): the reader asks for two documents at
+// most, so a file is one document or an error, never a hang.
+TEST(YamlConfig, OneDocumentAndNeverAnEndlessRun) {
+  TempDir dir;
+  const std::string endless = read_text(std::string(SLQSIM_SOURCE_DIR) + "/fuzz/corpus/yaml/regress_endless_documents");
+  ASSERT_FALSE(endless.empty());
+  const auto e = config_error(dir.file("endless.yaml", endless));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->reason().find("more than one YAML document"), std::string::npos) << e->what();
+  const auto two = config_error(dir.file("two.yaml", "lanes: 8\n---\nlanes: 4\n"));
+  ASSERT_TRUE(two.has_value());
+  EXPECT_NE(two->reason().find("more than one YAML document"), std::string::npos) << two->what();
+  const auto one = config_error(dir.file("one.yaml", "---\nlanes: 8\n"));
+  EXPECT_FALSE(one.has_value()) << one->what();
+}
+
 // A directory was read until the C++ library threw (exit 1).
 TEST(YamlConfig, DirectoryIsAnInputError) {
   TempDir dir;
