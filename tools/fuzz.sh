@@ -48,7 +48,8 @@ for t in "${targets[@]}"; do
   log="$work/$t.log"
   status=0
   # The first corpus directory receives new inputs: the temporary one.
-  "$bin" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  # A fixed seed (FUZZ_SEED, 1): the same mutations every run, so a CI finding can be reproduced.
+  "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
          -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "${dict[@]}" \
          "$work/new_$t" "fuzz/corpus/$t" >"$log" 2>&1 || status=$?
   # Merge (minimize) what it found into a temporary directory: the corpus size to report.
