@@ -8,25 +8,12 @@
 # Exits 1 if any target has a finding. See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/deps.sh
-slqsim_install_deps "${SLQSIM_FUZZ_PACKAGES[@]}"
 RUNS=${BENCH_RUNS:-1000000}
 LIMIT=${BENCH_SECONDS:-600}
-JOBS=${JOBS:-2}
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="${CXX_FUZZ:-clang++}" \
-      -DSLQSIM_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$JOBS" --target fuzz >/dev/null
-
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-  for d in fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
-fi
-work=$(mktemp -d /tmp/slq_fuzz_bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source tools/fuzz_common.sh
+slqsim_fuzz_setup bench "$@"
 artifacts=out/fuzz/bench_artifacts
 mkdir -p "$artifacts"
-export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 echo "fuzz bench: $RUNS executions or $LIMIT s per target, whichever first"
 printf '%-10s %10s %8s %8s %7s %7s %7s %9s\n' target execs time_s exec/s cov ft corpus findings

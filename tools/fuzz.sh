@@ -10,32 +10,17 @@
 # See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/deps.sh
-slqsim_install_deps "${SLQSIM_FUZZ_PACKAGES[@]}"
-
-JOBS=${JOBS:-2}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-30}
-CXX_FUZZ=${CXX_FUZZ:-clang++}
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DSLQSIM_FUZZ=ON >/dev/null
+source tools/fuzz_common.sh
 if [ "${1:-}" = "--seeds" ]; then
+  slqsim_fuzz_configure
   cmake --build build-fuzz -j "$JOBS" --target fuzz_make_seeds
   build-fuzz/fuzz_make_seeds fuzz/corpus
   exit 0
 fi
-cmake --build build-fuzz -j "$JOBS" --target fuzz
-
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-  for d in fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
-fi
-
-work=$(mktemp -d /tmp/slq_fuzz_run.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+slqsim_fuzz_setup run "$@"
 artifacts=out/fuzz/artifacts
 mkdir -p "$artifacts"
-# Leaks are findings too; the fuzz targets run no SystemC coroutines, so ASan's defaults stand.
-export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:print_summary=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 failed=()
 printf '%-10s %10s %8s %8s %8s  %s\n' target execs exec/s cov corpus result
