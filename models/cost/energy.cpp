@@ -121,8 +121,18 @@ std::map<std::string, double> binary_area_of(const EnergyTable& t, const CostPar
   return a;
 }
 
-BinaryCost binary_cost(const std::vector<BinaryPasses>& layers, const EnergyTable& t, const CostParams& p) {
+CostParams with_memory_words(CostParams p, uint64_t memory_words) {
+  p.memory_bytes = double(memory_words) * p.word_bits / 8.0;
+  return p;
+}
+
+BinaryCost binary_cost(const std::vector<BinaryPasses>& layers, const EnergyTable& t, CostParams p) {
   BinaryCost b;
+  const uint64_t W = static_cast<uint64_t>(p.word_bits);
+  uint64_t weights = 0;
+  for (const BinaryPasses& l : layers) weights += l.rows * l.cols;
+  p = with_memory_words(p, (weights * 8 + W - 1) / W);
+  b.params = p;
   uint64_t reads = 0, macs = 0, rows = 0;
   for (const BinaryPasses& l : layers) {
     const uint64_t weights = l.rows * l.cols;

@@ -64,6 +64,9 @@ struct CostParams {
   double memory_bytes = 0;   // the weight memory: the network's image in this encoding
 };
 
+// `p` with its weight memory sized to hold `memory_words` W-bit words (an encoding's network image).
+CostParams with_memory_words(CostParams p, uint64_t memory_words);
+
 struct Energy {
   std::map<std::string, double> by_component;  // pJ, every component of components()
   double total() const;
@@ -81,11 +84,13 @@ struct BinaryPasses {
   uint64_t rows = 0, cols = 0;  // of the layer
 };
 struct BinaryCost {
+  CostParams params;     // with the memory of 8-bit weights
   uint64_t cycles = 0;
   ActionCounts actions;  // memory.read, mac8.mac, output.row, clock.cycle
   Energy energy;
 };
-BinaryCost binary_cost(const std::vector<BinaryPasses>& layers, const EnergyTable& t, const CostParams& p);
+// `p`'s memory is resized to hold the layers' weights at 8 bits.
+BinaryCost binary_cost(const std::vector<BinaryPasses>& layers, const EnergyTable& t, CostParams p);
 std::map<std::string, double> binary_area_of(const EnergyTable& t, const CostParams& p);
 const std::vector<std::string>& binary_components();
 

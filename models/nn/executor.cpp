@@ -30,10 +30,7 @@ void GoldenExecutor::execute(const std::vector<PassRequest>& requests, std::vect
     outs[i] = run_one(requests[i], array_, sng_);
     const PassJob job = pass_job_of(requests[i]);
     const PassSchedule& s = schedules_.get(*job.memory, job.code, job.weight_count, job.cols, pipe_);
-    const uint64_t saturations = outs[i].stats.saturations;
-    outs[i].stats = s.timing;
-    outs[i].stats.saturations = saturations;
-    outs[i].stats.lane_busy_cycles = s.timing.busy_cycles * static_cast<uint64_t>(job.active_lanes);
+    outs[i].stats = s.stats(outs[i].stats.saturations, job.active_lanes);
   }
 }
 
@@ -43,9 +40,7 @@ PassOutcome FastExecutor::run(const PassJob& job) {
   const PassResult r = golden_pass(s.terms, s.rows, job.rows, job.cols, *job.acts, array_, sng_);
   PassOutcome out;
   out.acc = r.acc;
-  out.stats = s.timing;
-  out.stats.saturations = r.saturations;
-  out.stats.lane_busy_cycles = out.stats.busy_cycles * static_cast<uint64_t>(job.active_lanes);
+  out.stats = s.stats(r.saturations, job.active_lanes);
   return out;
 }
 

@@ -25,6 +25,12 @@ struct EncodingRun {
   std::vector<int> predictions;                   // per image
   uint64_t correct = 0;
   double sim_wall_seconds = 0;
+  // W-bit words of the network's image in this encoding (what the weight memory holds).
+  uint64_t memory_words() const {
+    uint64_t words = 0;
+    for (const QuantLayer& q : layers) words += q.image.stream.mem.size();
+    return words;
+  }
 };
 
 class NetworkRunner {

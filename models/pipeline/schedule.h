@@ -19,6 +19,13 @@ struct PassSchedule {
   // cycles, busy and stall cycles, the decoder's counts, memory reads, FIFO-full cycles (not
   // saturations or lane_busy_cycles: they depend on the activations and the active lanes).
   PassStats timing;
+  // A pass's statistics: the timing with the array's saturations and the active lanes' cycles.
+  PassStats stats(uint64_t saturations, int active_lanes) const {
+    PassStats s = timing;
+    s.saturations = saturations;
+    s.lane_busy_cycles = s.busy_cycles * static_cast<uint64_t>(active_lanes);
+    return s;
+  }
 };
 // Throws StreamError for a malformed image, at the position the SystemC decoder reports.
 PassSchedule schedule_pass(const std::vector<uint64_t>& mem, const CodeParams& code, uint64_t weight_count, int cols,

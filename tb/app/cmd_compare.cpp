@@ -180,16 +180,7 @@ std::string terms_of(const QuantLayer& layer, uint64_t weight) {
 // The energy of an encoding's pass (models/cost/energy.h): its weight memory holds the network's
 // image in that encoding.
 Energy pass_energy(const CompareFlags& f, const EncodingRun& run, const PassStats& stats) {
-  CostParams p;
-  p.lanes = f.sim.lanes;
-  p.word_bits = f.sim.mem_word_bits;
-  p.fifo_depth = f.sim.fifo_depth;
-  p.acc_bits = f.sim.acc_bits;
-  p.bits_per_cycle = f.sim.bits_per_cycle;
-  uint64_t words = 0;
-  for (const QuantLayer& q : run.layers) words += q.image.stream.mem.size();
-  p.memory_bytes = double(words) * p.word_bits / 8.0;
-  return energy_of(action_counts(stats, f.sim.lanes), *f.energy, p);
+  return energy_of(action_counts(stats, f.sim.lanes), *f.energy, with_memory_words(f.sim.cost(), run.memory_words()));
 }
 
 void print_summary(const CompareFlags& f, const ComparePasses& passes, const tb::LockstepResult& r, std::ostream& os) {

@@ -62,11 +62,7 @@ void run_command(RunFlags& f) {
   report.config["energy_table_digest"] = energy.digest;
   report.lanes = o.lanes;
   report.energy = &energy;
-  report.cost.lanes = o.lanes;
-  report.cost.word_bits = o.mem_word_bits;
-  report.cost.fifo_depth = o.fifo_depth;
-  report.cost.acc_bits = o.acc_bits;
-  report.cost.bits_per_cycle = o.bits_per_cycle;
+  report.cost = o.cost();
   report.clock_period_ns = double(o.clock_period_ps) / 1000.0;
   report.net = &net;
   report.calibration = &cal;

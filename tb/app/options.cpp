@@ -274,6 +274,16 @@ hw::AccelConfig Options::accel() const {
   return c;
 }
 
+CostParams Options::cost() const {
+  CostParams p;
+  p.lanes = lanes;
+  p.word_bits = mem_word_bits;
+  p.fifo_depth = fifo_depth;
+  p.acc_bits = acc_bits;
+  p.bits_per_cycle = bits_per_cycle;
+  return p;
+}
+
 nlohmann::ordered_json Options::to_json() const {
   nlohmann::ordered_json j;
   for (const OptionSpec& spec : option_specs()) {

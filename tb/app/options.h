@@ -19,6 +19,7 @@
 #include "hw/accel_config.h"
 #include "models/nn/executor.h"
 #include "models/codec/format.h"
+#include "models/cost/energy.h"
 #include "models/nn/net_runner.h"
 #include "models/nn/network.h"
 #include "models/nn/qnet.h"
@@ -70,6 +71,8 @@ struct Options {
   std::vector<EncodingRun> encoding_runs(const Network& net) const;
   ArrayParams array() const;
   hw::AccelConfig accel() const;
+  // The cost model's parameters (without the memory's size, which is each encoding's image).
+  CostParams cost() const;
   nlohmann::ordered_json to_json() const;
   bool operator==(const Options& o) const;
 };

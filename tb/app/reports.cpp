@@ -35,13 +35,7 @@ double utilization_pct(const PassStats& s, int lanes) {
 nlohmann::ordered_json cycles_or_null(bool with, double v) { return with ? nlohmann::ordered_json(v) : nullptr; }
 
 // The cost model's parameters for one encoding: its network image sizes the weight memory.
-CostParams cost_params(const RunReport& r, const EncodingRun& run) {
-  CostParams p = r.cost;
-  uint64_t words = 0;
-  for (const QuantLayer& q : run.layers) words += q.image.stream.mem.size();
-  p.memory_bytes = double(words) * p.word_bits / 8.0;
-  return p;
-}
+CostParams cost_params(const RunReport& r, const EncodingRun& run) { return with_memory_words(r.cost, run.memory_words()); }
 
 Energy layer_energy(const RunReport& r, const EncodingRun& run, size_t l) {
   return energy_of(action_counts(run.layer_stats[l], r.lanes), *r.energy, cost_params(r, run));
@@ -71,20 +65,13 @@ nlohmann::ordered_json area_json(const std::map<std::string, double>& a, double*
 
 }  // namespace
 
-BinaryCost binary_baseline(const RunReport& r, double* memory_bytes) {
+BinaryCost binary_baseline(const RunReport& r) {
   const EncodingRun& run = r.runs->front();
   std::vector<BinaryPasses> layers;
-  uint64_t weights = 0;
-  for (size_t l = 0; l < run.layers.size(); ++l) {
+  for (size_t l = 0; l < run.layers.size(); ++l)
     layers.push_back({run.layer_passes[l], static_cast<uint64_t>(run.layers[l].rows),
                       static_cast<uint64_t>(run.layers[l].cols)});
-    weights += run.layers[l].image.weight_count;
-  }
-  CostParams p = r.cost;
-  const uint64_t W = static_cast<uint64_t>(p.word_bits);
-  p.memory_bytes = double((weights * 8 + W - 1) / W * W) / 8.0;  // 8-bit weights
-  *memory_bytes = p.memory_bytes;
-  return binary_cost(layers, *r.energy, p);
+  return binary_cost(layers, *r.energy, r.cost);
 }
 
 std::string summary_json(const RunReport& r) {
@@ -158,8 +145,7 @@ std::string summary_json(const RunReport& r) {
   j["encodings"] = encs;
   if (r.energy) {
     // The same passes on a conventional 8-bit binary MAC array, from the same table.
-    double memory_bytes = 0;
-    const BinaryCost b = binary_baseline(r, &memory_bytes);
+    const BinaryCost b = binary_baseline(r);
     const double images = double(std::max<size_t>(r.images, 1));
     nlohmann::ordered_json x;
     x["name"] = "binary8";
@@ -167,10 +153,8 @@ std::string summary_json(const RunReport& r) {
     x["bits_per_weight"] = 8;
     x["energy_pj_per_image"] = b.energy.total() / images;
     x["energy_pj_per_image_by_component"] = per_image(b.energy, images);
-    CostParams p = r.cost;
-    p.memory_bytes = memory_bytes;
     double area = 0;
-    x["area_um2_by_block"] = area_json(binary_area_of(*r.energy, p), &area);
+    x["area_um2_by_block"] = area_json(binary_area_of(*r.energy, b.params), &area);
     x["area_um2"] = area;
     x["energy_delay_product_pj_ns"] = b.energy.total() / images * double(b.cycles) / images * r.clock_period_ns;
     j["binary_baseline"] = x;
@@ -231,8 +215,7 @@ void print_table(const RunReport& r, std::ostream& os) {
     os << line;
   }
   if (r.energy) {  // estimated, not simulated: no accuracy
-    double memory_bytes = 0;
-    const BinaryCost b = binary_baseline(r, &memory_bytes);
+    const BinaryCost b = binary_baseline(r);
     const double images = double(std::max<size_t>(r.images, 1));
     std::snprintf(line, sizeof line, "%-9s %9s %14.0f %8s %12.3f %13s %12.4f %9s\n", "binary8", "-",
                   double(b.cycles) / images, "-", 8.0, "-", b.energy.total() / images * 1e-6, "-");

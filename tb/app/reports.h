@@ -36,9 +36,8 @@ struct RunReport {
 };
 
 std::string summary_json(const RunReport& r);
-// The binary baseline of the run (models::binary_cost on the first encoding's passes); its weight
-// memory's size in bytes goes to `memory_bytes`.
-BinaryCost binary_baseline(const RunReport& r, double* memory_bytes);
+// The binary baseline of the run (models::binary_cost on the first encoding's passes).
+BinaryCost binary_baseline(const RunReport& r);
 std::string layers_csv(const RunReport& r);
 void print_table(const RunReport& r, std::ostream& os);
 // Every block's statistics per encoding and layer, as aligned STATS blocks (stats.txt).
