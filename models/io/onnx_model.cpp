@@ -58,6 +58,9 @@ class Loader {
       Op op = convert(node, shape);
       for (int64_t d : op.out_shape)  // every op's output has at least one value in every dimension
         if (d < 1) fail(node_pos(node), "empty output shape " + shape_str(op.out_shape));
+      // Bounded like the input: a window op with huge pads (or a huge channel count) would
+      // otherwise ask for an output nobody can allocate.
+      element_count(op.out_shape, node_pos(node) + ", output");
       tensor = node.output(0);
       if (node.op_type() == "MatMul") tensor = fuse_bias_add(op, tensor, consumers, visited);
       shape = op.out_shape;

@@ -295,6 +295,20 @@ TEST(OnnxLoader, NonFiniteInitializersAreRejected) {
   expect_input_error(raw.save("inf_raw"), "node 'add', tensor 'bias'", "infinite");
 }
 
+// Every op's output is bounded like the input tensor: a MaxPool with 2^22 pads on each side
+// would need an output of (2^23)^2 values per channel.
+TEST(OnnxLoader, HugeOutputsAreRejected) {
+  ModelBuilder pool({1, 4, 4}, "y");
+  auto* node = pool.node("MaxPool", "pool", {"x"}, "y");
+  set_ints(node, "kernel_shape", {1, 1});
+  set_ints(node, "pads", {1 << 22, 1 << 22, 1 << 22, 1 << 22});
+  expect_input_error(pool.save("hugepool"), "node 'pool', output", "tensor too large");
+
+  ModelBuilder ok({1, 4, 4}, "y");  // the same pool with small pads loads
+  set_ints(ok.node("MaxPool", "pool", {"x"}, "y"), "kernel_shape", {1, 1});
+  EXPECT_EQ(load_onnx(ok.save("smallpool")).ops.at(0).out_shape, (std::vector<int64_t>{1, 4, 4}));
+}
+
 TEST(OnnxLoader, ConvGroupsAndDilationsAreRejected) {
   auto grouped = conv_flatten_gemm();
   set_int(grouped.graph()->mutable_node(0), "group", 2);
