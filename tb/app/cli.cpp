@@ -283,6 +283,11 @@ std::vector<CLI::ConfigItem> YamlConfig::read_file(const std::string& path) cons
   return parse(input, path);
 }
 
+std::vector<CLI::ConfigItem> YamlConfig::read_text(const std::string& text, const std::string& file) const {
+  std::istringstream input(text);
+  return parse(input, file);
+}
+
 std::string YamlConfig::position_of(const CLI::ConfigItem& item) const {
   auto found = positions_.find(item.fullname());
   return found == positions_.end() ? "" : found->second;
@@ -533,8 +538,6 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 
 // ---- progress --------------------------------------------------------------------------
 
-namespace {
-
 std::string format_duration(long long seconds) {
   char text[32];
   if (seconds >= 3600) {
@@ -545,8 +548,6 @@ std::string format_duration(long long seconds) {
   }
   return text;
 }
-
-}  // namespace
 
 Progress::Progress(std::string label, std::size_t total, std::string unit, bool enabled,
                    std::ostream& out, std::chrono::milliseconds show_after)

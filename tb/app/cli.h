@@ -54,6 +54,8 @@ class YamlConfig : public CLI::Config {
 
   // Reads `path`; errors throw InputError(path, "line L, column C", reason).
   std::vector<CLI::ConfigItem> read_file(const std::string& path) const;
+  // Reads YAML text; errors name `file`.
+  std::vector<CLI::ConfigItem> read_text(const std::string& text, const std::string& file) const;
   // "line L, column C" of an item returned by the last read, "" if unknown.
   std::string position_of(const CLI::ConfigItem& item) const;
 
@@ -97,6 +99,9 @@ int run_cli(CLI::App& app, int argc, char** argv);
 // never see a half-written report. Creates missing parent directories. Throws InputError
 // naming `path` if the directory or file cannot be written.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+
+// "1:05" or "1:02:03": a duration for messages (ETAs).
+std::string format_duration(long long seconds);
 
 // ---- progress --------------------------------------------------------------------------
 // "label  123/1000 images  12.3%  ETA 0:42" on one self-overwriting stderr line. Shown only

@@ -17,6 +17,7 @@
 #include "tb/app/reports.h"
 #include "tb/app/energy_table.h"
 #include "tb/app/options.h"
+#include "tb/app/run_setup.h"
 #include "tb/wave/tracing.h"
 
 namespace slq {
@@ -24,7 +25,7 @@ namespace {
 
 struct RunFlags {
   tb::Options sim;
-  std::string vcd, window, trace_lanes = "0", report_dir = "out", dump_dir;
+  std::string vcd, window, trace_lanes = "0", report_dir = "out", dump_dir, image_range;
   bool reproducible = false;
 };
 
@@ -37,39 +38,19 @@ void run_command(RunFlags& f) {
   }
   o.validate();
   const tb::TraceWindow window = tb::parse_window(f.window, "--window");
-  const Network net = load_onnx(o.model);
-  check_mappable(net);
+  const tb::ImageRange range = f.image_range.empty() ? tb::ImageRange{0, o.images}
+                                                     : tb::parse_image_range(f.image_range, o.images, o.lanes);
+  // The test images fit the model before anything is calibrated.
   const Dataset test = load_fashion_mnist(o.data_dir, false, o.images);
-  check_dataset(net, test);
+  check_dataset(load_onnx(o.model), test);
   if (test.size() < o.images)
     throw InputError("--images", "", std::to_string(o.images) + " requested, the test set has " + std::to_string(test.size()));
-  const Dataset train = load_fashion_mnist(o.data_dir, true, static_cast<size_t>(o.calibration_images));
-  check_training_set(net, train);
-  spdlog::info("model {}: {} ops; calibrating on {} training images", o.model, net.ops.size(), train.size());
-  Calibration cal;
-  try {
-    cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
-  } catch (const Interrupted&) {
-    spdlog::warn("interrupted during calibration: nothing simulated, no report written");
-    throw;
-  }
-
-  std::vector<EncodingRun> runs = o.encoding_runs(net);
-  tb::RunReport report;
-  if (o.energy_table.empty()) o.energy_table = tb::default_energy_table();
-  const EnergyTable energy = tb::read_energy_table(o.energy_table);
-  report.config = o.to_json();
-  report.config["energy_table_digest"] = energy.digest;
-  report.lanes = o.lanes;
-  report.energy = &energy;
-  report.cost = o.cost();
-  report.clock_period_ns = double(o.clock_period_ps) / 1000.0;
-  report.net = &net;
-  report.calibration = &cal;
-  report.images_requested = o.images;
-  report.with_cycles = o.sim_mode != "model";
-  report.reproducible = f.reproducible;
-  report.runs = &runs;
+  tb::RunSetup setup(o);
+  const Network& net = setup.net;
+  std::vector<EncodingRun>& runs = setup.runs;
+  tb::RunReport report = setup.report(runs, f.reproducible);
+  report.first_image = range.first;
+  report.images_requested = range.end - range.first;
   const size_t pixels = size_t(test.rows) * test.cols;
 
   const bool keep_dumps = !f.dump_dir.empty();
@@ -77,30 +58,31 @@ void run_command(RunFlags& f) {
   std::vector<std::vector<EncodingRun>> single(runs.size());
   for (size_t e = 0; e < runs.size(); ++e) {
     single[e].push_back(std::move(runs[e]));
-    runners.push_back(std::make_unique<NetworkRunner>(net, cal, o.array(), single[e], keep_dumps));
+    runners.push_back(std::make_unique<NetworkRunner>(net, setup.calibration, o.array(), single[e], keep_dumps));
   }
   const size_t P = static_cast<size_t>(o.lanes);
   // Batches of P images (the dense layers' lanes): the float reference, then the encodings taking
   // turns, so an interrupted run has the same images finished in float and in every encoding.
   auto run_all = [&](const std::vector<PassExecutor*>& execs) {
-    spdlog::info("simulating {} images x {} encodings ({})", o.images, runs.size(), o.sim_mode);
-    Progress progress("run", o.images * runs.size());
-    for (size_t first = 0; first < o.images; first += P) {
+    const size_t total = range.end - range.first;
+    spdlog::info("simulating {} images x {} encodings ({})", total, runs.size(), o.sim_mode);
+    Progress progress("run", total * runs.size());
+    for (size_t first = range.first; first < range.end; first += P) {
       if (interrupted()) {
         report.complete = false;
         report.stopped_because = "interrupted (Ctrl-C)";
         return;
       }
-      const size_t count = std::min(P, o.images - first);
+      const size_t count = std::min<size_t>(P, range.end - first);
       for (size_t i = first; i < first + count; ++i)
         report.float_predictions.push_back(argmax(forward_float(net, image_to_input(test.image(i), pixels))));
       for (size_t e = 0; e < runs.size(); ++e) {
         const auto t0 = std::chrono::steady_clock::now();
         runners[e]->run_batch(test, first, count, *execs[e]);
         single[e][0].sim_wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        progress.update(first * runs.size() + (e + 1) * count);
+        progress.update((first - range.first) * runs.size() + (e + 1) * count);
       }
-      report.images = first + count;
+      report.images = first + count - range.first;
     }
     progress.finish();
   };
@@ -108,7 +90,7 @@ void run_command(RunFlags& f) {
   // Float top-1 over the images every encoding finished.
   auto float_accuracy = [&] {
     size_t correct = 0;
-    for (size_t i = 0; i < report.images; ++i) correct += report.float_predictions[i] == test.labels[i];
+    for (size_t i = 0; i < report.images; ++i) correct += report.float_predictions[i] == test.labels[range.first + i];
     report.float_accuracy = report.images ? double(correct) / double(report.images) : 0.0;
   };
   // One executor per encoding (models/nn/executor.h): the golden model, the whole-pass view, or the
@@ -166,7 +148,7 @@ void run_command(RunFlags& f) {
   tb::print_table(report, std::cout);
   spdlog::info("reports written to {}/summary.json and {}/layers.csv", f.report_dir, f.report_dir);
   if (!report.complete) {
-    spdlog::warn("run incomplete: {} of {} images ({})", report.images, o.images, report.stopped_because);
+    spdlog::warn("run incomplete: {} of {} images ({})", report.images, report.images_requested, report.stopped_because);
     throw Interrupted();
   }
 }
@@ -188,6 +170,9 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--dump-dir", flags->dump_dir, "Write raw accumulators per encoding and layer as .npy")
       ->check(output_dir());
+  sub->add_option("--image-range", flags->image_range,
+                  "Only test images A..B-1 of the first --images (A:B; A a multiple of --lanes); "
+                  "slqsim merge joins such runs");
   sub->add_flag("--reproducible", flags->reproducible, "Write sim_wall_seconds as null: byte-identical reports");
   sub->callback([flags] { run_command(*flags); });
 }

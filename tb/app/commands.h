@@ -10,5 +10,8 @@ void register_encode(CLI::App& app);    // slqsim encode --model M.onnx --format
 void register_decode(CLI::App& app);    // slqsim decode IMAGE.hex
 void register_run(CLI::App& app);       // slqsim run --model M.onnx ...
 void register_compare(CLI::App& app);   // slqsim compare --model M.onnx --layer NAME --vcd FILE
+void register_merge(CLI::App& app);     // slqsim merge DIR... --report-dir OUT
+void register_sweep(CLI::App& app);     // slqsim sweep --config SWEEP.yaml --out DIR
+void register_tune(CLI::App& app);      // slqsim tune --model M.onnx --max-accuracy-drop PP --out T.yaml
 
 }  // namespace slq

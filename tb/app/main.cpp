@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   slq::register_decode(app);
   slq::register_run(app);
   slq::register_compare(app);
+  slq::register_merge(app);
+  slq::register_sweep(app);
   app.require_subcommand(1);
 
   return slq::run_cli(app, argc, argv);

@@ -8,6 +8,9 @@
 #include "models/errors.h"
 #include "tb/app/cli.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 namespace slq::tb {
 
 namespace {
@@ -65,9 +68,7 @@ std::vector<OptionSpec> make_specs() {
 
 std::string number_text(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e18) return std::to_string(static_cast<int64_t>(v));
-  std::ostringstream os;
-  os << v;
-  return os.str();
+  return fmt::format("{}", v);  // the shortest text that reads back to v
 }
 
 // "a=1,b=2" items of a map option.
@@ -294,6 +295,73 @@ nlohmann::ordered_json Options::to_json() const {
   if (!layer_theta.empty()) j["layer_theta"] = layer_theta;
   if (!layer_max_words.empty()) j["layer_L"] = layer_max_words;
   return j;
+}
+
+std::vector<std::pair<std::string, std::string>> Options::values() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const OptionSpec& spec : option_specs()) {
+    std::visit(
+        [&](auto Options::*m) {
+          using T = std::decay_t<decltype(this->*m)>;
+          std::string text;
+          if constexpr (std::is_same_v<T, std::map<std::string, double>> || std::is_same_v<T, std::map<std::string, int>>) {
+            for (const auto& [k, v] : this->*m) text += (text.empty() ? "" : ",") + k + "=" + number_text(double(v));
+          } else if constexpr (std::is_same_v<T, bool>) {
+            text = this->*m ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            text = this->*m;
+          } else if constexpr (std::is_same_v<T, double>) {
+            text = number_text(this->*m);
+          } else {
+            text = std::to_string(this->*m);
+          }
+          out.emplace_back(spec.name, text);
+        },
+        spec.member);
+  }
+  return out;
+}
+
+std::string Options::to_yaml() const {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  for (const OptionSpec& spec : option_specs()) {
+    std::visit(
+        [&](auto Options::*m) {
+          using T = std::decay_t<decltype(this->*m)>;
+          if constexpr (std::is_same_v<T, std::map<std::string, double>> || std::is_same_v<T, std::map<std::string, int>>) {
+            if ((this->*m).empty()) return;  // an empty map would read back as "no value"
+            out << YAML::Key << spec.name << YAML::Value << YAML::BeginMap;
+            for (const auto& [k, v] : this->*m) out << YAML::Key << k << YAML::Value << number_text(double(v));
+            out << YAML::EndMap;
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out << YAML::Key << spec.name << YAML::Value << (this->*m ? "true" : "false");
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            out << YAML::Key << spec.name << YAML::Value << YAML::DoubleQuoted << this->*m;
+          } else if constexpr (std::is_same_v<T, double>) {
+            out << YAML::Key << spec.name << YAML::Value << number_text(this->*m);
+          } else {
+            out << YAML::Key << spec.name << YAML::Value << std::to_string(this->*m);
+          }
+        },
+        spec.member);
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+void apply_options_file(Options& o, const std::string& path) {
+  CLI::App app;
+  add_options(&app, o, kRunOptions);
+  YamlConfig yaml;
+  apply_config(app, yaml.read_file(path), yaml, path);
+}
+
+void apply_options_text(Options& o, const std::string& text, const std::string& file) {
+  CLI::App app;
+  add_options(&app, o, kRunOptions);
+  YamlConfig yaml;
+  apply_config(app, yaml.read_text(text, file), yaml, file);
 }
 
 bool Options::operator==(const Options& o) const {

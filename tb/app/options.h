@@ -74,9 +74,20 @@ struct Options {
   // The cost model's parameters (without the memory's size, which is each encoding's image).
   CostParams cost() const;
   nlohmann::ordered_json to_json() const;
+  // Every option as (name, text), in the table's order: numbers in their shortest exact form,
+  // flags as true/false, per-layer maps as LAYER=VALUE items joined by commas.
+  std::vector<std::pair<std::string, std::string>> values() const;
+  // The options as a config file `run --config` reads back to equal options (every key set).
+  std::string to_yaml() const;
   bool operator==(const Options& o) const;
 };
 std::ostream& operator<<(std::ostream& os, const Options& o);
+
+// Sets `o` from a YAML config file, as `run --config FILE` would (run's keys; errors are
+// InputErrors naming the file and position).
+void apply_options_file(Options& o, const std::string& path);
+// The same from YAML text; errors name `file`.
+void apply_options_text(Options& o, const std::string& text, const std::string& file);
 
 // One option's description.
 struct OptionSpec {

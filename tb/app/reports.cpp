@@ -6,6 +6,7 @@
 
 #include "models/io/npy.h"
 #include "tb/app/cli.h"
+#include "tb/app/run_state.h"
 
 namespace slq::tb {
 
@@ -82,6 +83,7 @@ std::string summary_json(const RunReport& r) {
   if (!r.complete) j["stopped_because"] = r.stopped_because;
   j["images"] = r.images;
   j["images_requested"] = r.images_requested;
+  if (partial_range(r)) j["image_range"] = {r.first_image, r.first_image + r.images_requested};
   j["float_accuracy_top1"] = r.float_accuracy;
   j["config"] = r.config;
   nlohmann::ordered_json cal;
@@ -254,10 +256,29 @@ std::string stats_text(const RunReport& r) {
   return os.str();
 }
 
+bool partial_range(const RunReport& r) {
+  const uint64_t whole = r.config.contains("images") ? r.config["images"].get<uint64_t>() : r.images_requested;
+  return r.first_image != 0 || r.images_requested != whole;
+}
+
 void write_reports(const RunReport& r, const std::string& dir) {
   write_file_atomic(dir + "/summary.json", summary_json(r));
   write_file_atomic(dir + "/layers.csv", layers_csv(r));
   write_file_atomic(dir + "/stats.txt", stats_text(r));
+  RunState state = RunState::of(*r.runs);
+  state.first_image = r.first_image;
+  state.images_requested = r.images_requested;
+  state.images = r.images;
+  state.complete = r.complete;
+  state.stopped_because = r.stopped_because;
+  state.energy_table_digest = r.energy ? r.energy->digest : "";
+  state.float_predictions.assign(r.float_predictions.begin(), r.float_predictions.begin() + long(r.images));
+  for (EncodingState& e : state.encodings) {
+    e.predictions.resize(r.images);
+    if (r.reproducible) e.sim_wall_seconds = 0;  // byte-identical, as summary.json's null
+  }
+  write_file_atomic(dir + "/state.json", state.to_json());
+  if (!r.options_yaml.empty()) write_file_atomic(dir + "/options.yaml", r.options_yaml);
 }
 
 void write_dumps(const RunReport& r, const std::vector<std::vector<int64_t>>& layer_shapes, const std::string& dir) {

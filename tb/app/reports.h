@@ -24,8 +24,10 @@ struct RunReport {
   double clock_period_ns = 1;
   const Network* net = nullptr;
   const Calibration* calibration = nullptr;
+  std::string options_yaml;       // the options as a config file (options.yaml)
+  size_t first_image = 0;         // the run covers test images [first_image, first_image + images_requested)
   size_t images_requested = 0;
-  size_t images = 0;              // images every encoding finished
+  size_t images = 0;              // images every encoding finished (from first_image on)
   double float_accuracy = 0;      // over the same images
   std::vector<int> float_predictions;
   bool with_cycles = true;        // false for --sim-mode model
@@ -42,7 +44,10 @@ std::string layers_csv(const RunReport& r);
 void print_table(const RunReport& r, std::ostream& os);
 // Every block's statistics per encoding and layer, as aligned STATS blocks (stats.txt).
 std::string stats_text(const RunReport& r);
-// Writes summary.json, layers.csv and stats.txt into dir.
+// True when the report covers only part of the job's images (run --image-range).
+bool partial_range(const RunReport& r);
+// Writes summary.json, layers.csv, stats.txt, and what `merge` reads: options.yaml (the
+// options as a config file) and state.json (the counts, tb/app/run_state.h), into dir.
 void write_reports(const RunReport& r, const std::string& dir);
 // Writes <encoding>_<layer>.npy per encoding and layer into dir (int32, [images, outputs...]).
 void write_dumps(const RunReport& r, const std::vector<std::vector<int64_t>>& layer_shapes, const std::string& dir);

@@ -2,6 +2,7 @@
 // command's exit code, stdout and stderr.
 #pragma once
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <chrono>
 
 namespace slq::test {
 
@@ -54,6 +57,27 @@ inline Result run_command(const TempDir& dir, const std::string& command) {
 // Runs `slqsim ARGS` (a shell-quoted argument string).
 inline Result slqsim(const TempDir& dir, const std::string& args) {
   return run_command(dir, std::string("'") + SLQSIM_BINARY + "' " + args);
+}
+
+// Runs `slqsim ARGS` (shell words, stdout redirected by the caller) with its log in `log`, waits
+// until the log shows `when` (so the interrupt lands in a known phase, however busy the machine),
+// then `delay` more, sends SIGINT, and returns the exit code (-1 if a signal ended it).
+inline int interrupted_run(const std::string& args, const std::string& log, const std::string& when,
+                    std::chrono::milliseconds delay) {
+  const std::string cmd = std::string("exec '") + SLQSIM_BINARY + "' " + args + " 2>'" + log + "'";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid < 0) return -2;
+  for (int i = 0; i < 6000 && read_text(log).find(when) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(delay);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace slq::test

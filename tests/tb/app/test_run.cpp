@@ -166,31 +166,10 @@ TEST(RunCommand, ReportsAreDeterministic) {
   EXPECT_TRUE(summary_of(dir, "a")["encodings"][0]["sim_wall_seconds"].is_null());
 }
 
-// Runs `slqsim ARGS` (shell words, stdout redirected by the caller) with its log in `log`, waits
-// until the log shows `when` (so the interrupt lands in a known phase, however busy the machine),
-// then `delay` more, sends SIGINT, and returns the exit code (-1 if a signal ended it).
-int interrupted_run(const std::string& args, const std::string& log, const std::string& when,
-                    std::chrono::milliseconds delay) {
-  const std::string cmd = std::string("exec '") + SLQSIM_BINARY + "' " + args + " 2>'" + log + "'";
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  if (pid < 0) return -2;
-  for (int i = 0; i < 6000 && test::read_text(log).find(when) == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::this_thread::sleep_for(delay);
-  kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // Ctrl-C writes what has finished, marked incomplete, and exits non-zero.
 TEST(RunCommand, InterruptWritesAnIncompleteReport) {
   TempDir dir;
-  EXPECT_EQ(interrupted_run(run_args(dir, "rep", "--images 10000 --sim-mode model --encodings lq") + " >/dev/null",
+  EXPECT_EQ(test::interrupted_run(run_args(dir, "rep", "--images 10000 --sim-mode model --encodings lq") + " >/dev/null",
                             dir / "err.txt", "simulating", std::chrono::milliseconds(300)),
             130);
   const auto s = summary_of(dir, "rep");
@@ -203,7 +182,7 @@ TEST(RunCommand, InterruptWritesAnIncompleteReport) {
 // log says where it stopped, and no report is written.
 TEST(RunCommand, InterruptDuringCalibrationStopsIt) {
   TempDir dir;
-  EXPECT_EQ(interrupted_run(run_args(dir, "rep", "--images 10 --sim-mode model --calibration-images 60000") + " >/dev/null",
+  EXPECT_EQ(test::interrupted_run(run_args(dir, "rep", "--images 10 --sim-mode model --calibration-images 60000") + " >/dev/null",
                             dir / "err.txt", "calibrating on", std::chrono::milliseconds(200)),
             130);
   EXPECT_NE(test::read_text(dir / "err.txt").find("interrupted during calibration"), std::string::npos)
