@@ -30,12 +30,17 @@ void append_le32(std::string& out, uint32_t v) {
 }  // namespace
 
 std::string npy_int32_bytes(const std::vector<int64_t>& shape, const std::vector<int32_t>& data) {
-  int64_t count = 1;
+  // The product in unsigned arithmetic, saturated: a shape with a zero dimension holds no values
+  // however large the others are (the reader accepts such shapes), and must not overflow.
+  uint64_t count = 1;
+  bool huge = false, empty = false;
   for (int64_t d : shape) {
     if (d < 0) throw std::invalid_argument("npy: negative dimension");
-    count *= d;
+    empty = empty || d == 0;
+    huge = huge || __builtin_mul_overflow(count, uint64_t(d), &count);
   }
-  if (size_t(count) != data.size())
+  if (empty) count = 0, huge = false;
+  if (huge || count != data.size())
     throw std::invalid_argument("npy: shape " + shape_tuple(shape) + " needs " + std::to_string(count) +
                                 " values, got " + std::to_string(data.size()));
 

@@ -120,3 +120,15 @@ TEST(NpyHostile, ZeroSizedAndScalarShapesAreRead) {
 
 }  // namespace
 }  // namespace slq
+
+// Found by bench/fuzz_bench.sh (fuzz_npy, 56 s in): the reader accepts a shape with a zero
+// dimension whatever the others are, and the writer then multiplied the dimensions in int64,
+// overflowing (undefined behaviour). It now writes such a shape back, and refuses a product
+// that overflows instead of wrapping it.
+TEST(NpyHostile, WriterSizesHugeShapesWithoutOverflow) {
+  const std::vector<int64_t> zero{418, int64_t(1) << 62, 7, 0, 6};
+  const std::string bytes = slq::npy_int32_bytes(zero, {});
+  EXPECT_NE(bytes.find("(418, 4611686018427387904, 7, 0, 6)"), std::string::npos);
+  const std::vector<int64_t> wraps{int64_t(1) << 32, int64_t(1) << 32};  // 2^64 values: wraps to 0
+  EXPECT_THROW(slq::npy_int32_bytes(wraps, {}), std::invalid_argument);
+}
