@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   slq::register_compare(app);
   slq::register_merge(app);
   slq::register_sweep(app);
+  slq::register_tune(app);
   app.require_subcommand(1);
 
   return slq::run_cli(app, argc, argv);
