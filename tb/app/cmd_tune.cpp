@@ -229,6 +229,11 @@ void tune_command(TuneFlags& f) {
     path.push_back(x);
   }
   j["path"] = path;
+  nlohmann::ordered_json single = nlohmann::ordered_json::array();
+  for (size_t k = 0; k < r.uniform.size(); ++k)
+    single.push_back({{"theta", thetas[k]}, {"accuracy", r.uniform[k].accuracy},
+                      {"words_per_weight", r.uniform[k].words_per_weight}});
+  j["single_theta"] = single;
   write_file_atomic(f.report_dir + "/tune.json", j.dump(2) + "\n");
 
   std::cout << fmt::format("{:<16} {:>9} {:>12} {:>13}\n", "layer", "weights", "theta", "words/weight");

@@ -80,9 +80,16 @@ SweepPlan read_sweep(const std::string& path) {
       throw InputError(path, yaml_position(kv.first.Mark()), "unknown key '" + key + "' (expected base, grid, points)");
   }
   if (base.IsNull()) base = YAML::Node(YAML::NodeType::Map);
-  if (grid.IsNull()) grid = YAML::Node(YAML::NodeType::Map);
   check_keys(base, path, "base");
-  check_keys(grid, path, "grid");
+  // `grid` is one map of axes, or a list of them whose points follow each other.
+  std::vector<YAML::Node> grids;
+  if (grid.IsSequence()) {
+    for (const auto& g : grid) grids.push_back(g);
+    if (grids.empty()) throw InputError(path, yaml_position(grid.Mark()), "grid is an empty list");
+  } else {
+    grids.push_back(grid.IsNull() ? YAML::Node(YAML::NodeType::Map) : grid);
+  }
+  for (const YAML::Node& g : grids) check_keys(g, path, "grid");
   std::vector<YAML::Node> explicit_points;
   if (points.IsDefined() && !points.IsNull()) {
     if (!points.IsSequence()) throw InputError(path, yaml_position(points.Mark()), "points must be a list of maps");
@@ -93,57 +100,60 @@ SweepPlan read_sweep(const std::string& path) {
   }
   if (explicit_points.empty()) explicit_points.push_back(YAML::Node(YAML::NodeType::Map));
 
-  // The axes: each a list of values (a scalar is a list of one).
-  std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
-  for (const auto& kv : grid) {
-    std::vector<YAML::Node> values;
-    if (kv.second.IsSequence()) {
-      for (const auto& v : kv.second) values.push_back(v);
-      if (values.empty()) throw InputError(path, yaml_position(kv.first.Mark()), "axis '" + kv.first.Scalar() + "' has no values");
-    } else {
-      values.push_back(kv.second);
+  for (const YAML::Node& g : grids) {
+    // The axes: each a list of values (a scalar is a list of one).
+    std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
+    for (const auto& kv : g) {
+      std::vector<YAML::Node> values;
+      if (kv.second.IsSequence()) {
+        for (const auto& v : kv.second) values.push_back(v);
+        if (values.empty())
+          throw InputError(path, yaml_position(kv.first.Mark()), "axis '" + kv.first.Scalar() + "' has no values");
+      } else {
+        values.push_back(kv.second);
+      }
+      axes.emplace_back(kv.first.Scalar(), values);
     }
-    axes.emplace_back(kv.first.Scalar(), values);
-  }
-  size_t combos = 1;
-  for (const auto& a : axes) {
-    combos *= a.second.size();
-    if (combos * explicit_points.size() > 100000) throw InputError(path, "", "more than 100000 points");
-  }
-
-  for (size_t c = 0; c < combos; ++c) {
-    // The combination's value index per axis, the last axis fastest.
-    std::vector<size_t> pick(axes.size());
-    size_t rest = c;
-    for (size_t a = axes.size(); a-- > 0;) {
-      pick[a] = rest % axes[a].second.size();
-      rest /= axes[a].second.size();
+    size_t combos = 1;
+    for (const auto& a : axes) {
+      combos *= a.second.size();
+      if ((plan.points.size() + combos) * explicit_points.size() > 100000)
+        throw InputError(path, "", "more than 100000 points");
     }
-    for (const YAML::Node& extra : explicit_points) {
-      YAML::Node node = YAML::Clone(base);
-      std::string label;
-      for (size_t a = 0; a < axes.size(); ++a) {
-        set_value(node, axes[a].first, axes[a].second[pick[a]]);
-        label += (label.empty() ? "" : " ") + axes[a].first + "=" + value_text(axes[a].second[pick[a]]);
+    for (size_t c = 0; c < combos; ++c) {
+      // The combination's value index per axis, the last axis fastest.
+      std::vector<size_t> pick(axes.size());
+      size_t rest = c;
+      for (size_t a = axes.size(); a-- > 0;) {
+        pick[a] = rest % axes[a].second.size();
+        rest /= axes[a].second.size();
       }
-      for (const auto& kv : extra) {
-        set_value(node, kv.first.Scalar(), kv.second);
-        label += (label.empty() ? "" : " ") + kv.first.Scalar() + "=" + value_text(kv.second);
+      for (const YAML::Node& extra : explicit_points) {
+        YAML::Node node = YAML::Clone(base);
+        std::string label;
+        for (size_t a = 0; a < axes.size(); ++a) {
+          set_value(node, axes[a].first, axes[a].second[pick[a]]);
+          label += (label.empty() ? "" : " ") + axes[a].first + "=" + value_text(axes[a].second[pick[a]]);
+        }
+        for (const auto& kv : extra) {
+          set_value(node, kv.first.Scalar(), kv.second);
+          label += (label.empty() ? "" : " ") + kv.first.Scalar() + "=" + value_text(kv.second);
+        }
+        SweepPoint p;
+        YAML::Emitter out;
+        out << node;
+        p.config_yaml = std::string(out.c_str()) + "\n";
+        p.label = label.empty() ? "base" : label;
+        const std::string where = "point " + std::to_string(plan.points.size()) + " (" + p.label + ")";
+        try {
+          apply_options_text(p.options, p.config_yaml, path);
+          if (p.options.model.empty()) throw InputError("--model", "", "no model (set model in base)");
+          p.options.validate();
+        } catch (const InputError& e) {
+          throw InputError(path, where, e.where() + ": " + e.reason());
+        }
+        plan.points.push_back(std::move(p));
       }
-      SweepPoint p;
-      YAML::Emitter out;
-      out << node;
-      p.config_yaml = std::string(out.c_str()) + "\n";
-      p.label = label.empty() ? "base" : label;
-      const std::string where = "point " + std::to_string(plan.points.size()) + " (" + p.label + ")";
-      try {
-        apply_options_text(p.options, p.config_yaml, path);
-        if (p.options.model.empty()) throw InputError("--model", "", "no model (set model in base)");
-        p.options.validate();
-      } catch (const InputError& e) {
-        throw InputError(path, where, e.where() + ": " + e.reason());
-      }
-      plan.points.push_back(std::move(p));
     }
   }
   return plan;

@@ -7,7 +7,9 @@
 //
 // The points are every combination of the grid's axes (the last axis varies fastest), each
 // combined with every explicit point in turn (or alone when `points` is absent), on top of
-// `base`. Each point is one deterministic `slqsim run` with its own report directory.
+// `base`. `grid` may also be a list of such maps: their points follow each other (e.g. θ and L
+// for tag, and only b for lq). Each point is one deterministic `slqsim run` with its own
+// report directory.
 #pragma once
 #include <string>
 #include <vector>

@@ -109,6 +109,8 @@ TuneResult tune_thetas(const std::vector<TuneLayer>& layers, size_t candidates, 
     TuneResult from_finest = greedy(uniform[0]);
     if (better(from_finest, r)) r = std::move(from_finest);
   }
+  for (size_t k = 0; k < candidates; ++k)
+    r.uniform.push_back({uniform[k], uniform_accuracy[k], words_per_weight(layers, uniform[k])});
   r.evaluations = known.size();
   return r;
 }

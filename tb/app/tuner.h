@@ -44,7 +44,8 @@ struct TuneResult {
   double accuracy = 0, words_per_weight = 0;
   bool met = false;
   size_t evaluations = 0;
-  std::vector<TuneStep> path;  // every accepted step, from the start
+  std::vector<TuneStep> path;     // every accepted step, from the start
+  std::vector<TuneStep> uniform;  // the single-θ points, one per candidate
 };
 
 // Evaluates several configurations (candidate index per layer), returning their accuracies in
