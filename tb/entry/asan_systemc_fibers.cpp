@@ -119,26 +119,44 @@ extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const voi
   start(fake_stack_save, bottom, size);
 }
 
-extern "C" void __asan_handle_no_return() {
-  static const auto handle = real<void (*)()>("__asan_handle_no_return");
+namespace {
+
+// Announces the stack the caller really runs on when ASan was last told about another one (after
+// a thread ended through QuickThreads' abort path, which announces nothing): the thread's own
+// stack, or one of the coroutine stacks seen so far.
+void announce_actual_stack(const void* sp) {
   static const Start start = real<Start>("__sanitizer_start_switch_fiber");
   static const Finish finish = real<Finish>("__sanitizer_finish_switch_fiber");
-  const void* sp = __builtin_frame_address(0);
-  if (announced_known && !contains(announced, sp)) {
-    // After a thread ended: find the stack this call runs on and announce it.
-    Stack actual = thread_stack();
-    if (!contains(actual, sp)) {
-      actual = {};
-      std::lock_guard<std::mutex> lock(stacks_mutex());
-      for (const auto& [b, n] : coroutine_stacks())
-        if (contains({b, n}, sp)) actual = {b, n};
-    }
-    if (actual.bottom != nullptr) {
-      start(nullptr, actual.bottom, actual.size);
-      finish(nullptr, nullptr, nullptr);
-      announced = actual;
-    }
+  if (!announced_known || contains(announced, sp)) return;
+  Stack actual = thread_stack();
+  if (!contains(actual, sp)) {
+    actual = {};
+    std::lock_guard<std::mutex> lock(stacks_mutex());
+    for (const auto& [b, n] : coroutine_stacks())
+      if (contains({b, n}, sp)) actual = {b, n};
   }
+  if (actual.bottom != nullptr) {
+    start(nullptr, actual.bottom, actual.size);
+    finish(nullptr, nullptr, nullptr);
+    announced = actual;
+  }
+}
+
+// LeakSanitizer's check at exit scans each thread's stack as ASan knows it. When the last switch
+// before exit was a thread ending, ASan still holds that coroutine's stack for the main thread's,
+// and SystemC may have unmapped it since (or mapped other stacks over part of it): LSan then takes
+// the stack pointer to be outside the stack, scans the whole stale range and its tracer dies on an
+// unmapped page ("Tracer caught signal 11", LeakSanitizer's fatal error, at random with ASLR).
+// This handler, registered after libasan's (so it runs before the leak check), announces the
+// real stack first.
+void announce_at_exit() { announce_actual_stack(__builtin_frame_address(0)); }
+[[maybe_unused]] const bool at_exit_registered = (std::atexit(announce_at_exit), true);
+
+}  // namespace
+
+extern "C" void __asan_handle_no_return() {
+  static const auto handle = real<void (*)()>("__asan_handle_no_return");
+  announce_actual_stack(__builtin_frame_address(0));
   handle();
 }
 #endif
