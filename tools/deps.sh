@@ -2,7 +2,7 @@
 # Only Debian's packages: no downloads at build or run time.
 SLQSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libgtest-dev libspdlog-dev libfmt-dev
                  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
-                 dataset-fashion-mnist gtkwave python3-matplotlib slurm-wlm munge)
+                 dataset-fashion-mnist gtkwave python3-matplotlib slurm-wlm munge verilator yosys)
 # What the fuzz targets add (tools/fuzz.sh, bench/fuzz_bench.sh; docs/fuzzing.md): clang with
 # libFuzzer and its sanitizer runtimes, and llvm-symbolizer for the reports' stack traces. GCC's
 # ASan/UBSan runtimes (tools/ci_sanitize.sh) come with g++. Not needed by run.sh or test.sh.
