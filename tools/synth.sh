@@ -42,6 +42,17 @@ synth_one() {
         FORMAT=$f B=$b N=8 W=32 L=2 F=1
     done
   done
+  # One SC MAC lane (its stream generator and counter; N = 8) and, for comparison, an 8-bit
+  # binary multiply-accumulate with the same saturating accumulator.
+  sngs=(ld lfsr)
+  for a in 16 24; do
+    for bpc in 1 4; do
+      for s in 0 1; do
+        synth_one sc_mac_lane "${sngs[$s]}" rtl/sc_mac_lane.sv sc_mac_lane SNG=$s N=8 B=$bpc A=$a
+      done
+    done
+    synth_one bin_mac binary rtl/bin_mac.sv bin_mac WB=8 AB=8 A=$a
+  done
 } > "$tmp/table.csv"
 
 if [ $check -eq 1 ]; then
