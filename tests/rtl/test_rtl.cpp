@@ -24,6 +24,8 @@
 #include "hw/decoder/stream_decoder.h"
 #include "hw/memory/weight_memory.h"
 #include "hw/process_error.h"
+#include "models/io/onnx_model.h"
+#include "tb/app/options.h"
 #include "tb/stall_sources.h"
 #include "tests/hw/hw_test_util.h"
 
@@ -74,6 +76,7 @@ struct Result {
   uint64_t cycles = 0, terms = 0, passes = 0;
   uint64_t status_seen[8] = {};  // cycles per SystemC status value
   uint64_t asleep_cycles = 0;    // cycles the RTL spent held by the FIFO
+  uint64_t expected_passes = 6;
 };
 
 template <int F>
@@ -293,6 +296,46 @@ std::vector<PassSpec> random_passes(const CodeParams& code, uint64_t seed) {
   return passes;
 }
 
+// The shipped model's layers (data/lenet_fmnist.onnx) in the format, quantized and packed as
+// `slqsim encode` does with the default options (b = 5, N = 8, W = 32, L = 2).
+std::vector<PassSpec> shipped_passes(Format format) {
+  slq::tb::Options options;
+  options.model = std::string(SLQSIM_SOURCE_DIR) + "/data/lenet_fmnist.onnx";
+  options.encodings = slq::to_string(format);
+  const std::vector<slq::EncodingRun> runs = options.encoding_runs(slq::load_onnx(options.model));
+  std::vector<PassSpec> passes;
+  for (const slq::QuantLayer& q : runs.at(0).layers) {
+    PassSpec p;
+    p.layer.code = q.image.params;
+    p.layer.stream = q.image.stream;
+    p.layer.words = slq::decode_stream(q.image.stream.mem, q.image.weight_count, q.image.params);
+    p.layer.rows = 1;
+    p.layer.cols = static_cast<int>(q.image.weight_count);
+    p.pop_probability = 0.6;
+    p.stalls.memory_probability = 0.2;
+    p.stalls.seed = 5 + passes.size();
+    passes.push_back(std::move(p));
+  }
+  return passes;
+}
+
+template <class Model, Format Fmt>
+Result run_shipped() {
+  const std::vector<PassSpec> passes = shipped_passes(Fmt);
+  const CodeParams& code = passes.at(0).layer.code;
+  if (code.word_bits != 5 || code.stream_bits != kN || code.mem_word_bits != 32 || code.max_words != code.words_limit())
+    return Result{"the shipped model's default code differs from the F = 1 models' (b = 5, N = 8, W = 32)"};
+  slq::hw::AccelConfig config;
+  config.fields_per_cycle = 1;
+  config.fifo_depth = 2;
+  auto* bench = new Bench<Model, 1, 32>("bench", config, passes, 17);
+  sc_core::sc_start();
+  slq::hw::rethrow_process_error();
+  Result r = bench->result;
+  r.expected_passes = passes.size();
+  return r;
+}
+
 template <class Model, Format Fmt, int B, int F, int W>
 Result run_model(int depth) {
   CodeParams code;
@@ -352,6 +395,30 @@ TEST_P(RtlDecoder, MatchesSystemCEveryCycle) {
   EXPECT_GT(r.asleep_cycles, 0u);
   std::cout << m.name << ": " << r.cycles << " cycles, " << r.terms << " terms compared\n";
 }
+
+struct ShippedCase {
+  const char* name;
+  Result (*run)();
+};
+const ShippedCase kShipped[] = {
+    {"tag", run_shipped<Vdec_tag_f1, Format::tag>},
+    {"special", run_shipped<Vdec_special_f1, Format::special>},
+    {"lq", run_shipped<Vdec_lq_f1, Format::lq>},
+    {"linear", run_shipped<Vdec_linear_f1, Format::linear>},
+};
+class RtlDecoderShipped : public ::testing::TestWithParam<int> {};
+
+TEST_P(RtlDecoderShipped, MatchesSystemCEveryCycleOnEveryLayer) {
+  const ShippedCase& m = kShipped[GetParam()];
+  const Result r = m.run();
+  ASSERT_EQ(r.mismatch, "") << m.name;
+  EXPECT_EQ(r.passes, r.expected_passes);
+  EXPECT_GT(r.terms, 1000u);
+  std::cout << m.name << ": " << r.passes << " layers, " << r.cycles << " cycles, " << r.terms << " terms compared\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(LeNet, RtlDecoderShipped, ::testing::Range(0, static_cast<int>(std::size(kShipped))),
+                         [](const auto& info) { return std::string(kShipped[info.param].name); });
 
 INSTANTIATE_TEST_SUITE_P(Formats, RtlDecoder, ::testing::Range(0, static_cast<int>(std::size(kCases))),
                          [](const auto& info) { return std::string(kCases[info.param].name); });
