@@ -53,6 +53,10 @@ synth_one() {
     done
     synth_one bin_mac binary rtl/bin_mac.sv bin_mac WB=8 AB=8 A=$a
   done
+  # The controller's term down-counter (N = 8: terms of up to 255 bits), B = 1 and 4.
+  for bpc in 1 4; do
+    synth_one term_counter - rtl/term_counter.sv term_counter N=8 B=$bpc
+  done
 } > "$tmp/table.csv"
 
 if [ $check -eq 1 ]; then
