@@ -57,6 +57,11 @@ synth_one() {
   for bpc in 1 4; do
     synth_one term_counter - rtl/term_counter.sv term_counter N=8 B=$bpc
   done
+  # The reused-LogQuant SLQ encoder at b = 4, 5, 6 (the format is in its configuration ports:
+  # one circuit for tag, special and lq).
+  for b in 4 5 6; do
+    synth_one slq_encoder - rtl/slq_encoder.sv slq_encoder B=$b
+  done
 } > "$tmp/table.csv"
 
 if [ $check -eq 1 ]; then
