@@ -62,6 +62,12 @@ synth_one() {
   for b in 4 5 6; do
     synth_one slq_encoder - rtl/slq_encoder.sv slq_encoder B=$b
   done
+  # Its stream packer per format (tag, special, lq) at b = 4, 5, 6, W = 32.
+  for b in 4 5 6; do
+    for f in 0 1 2; do
+      synth_one stream_packer "${formats[$f]}" rtl/stream_packer.sv stream_packer FORMAT=$f B=$b W=32
+    done
+  done
 } > "$tmp/table.csv"
 
 if [ $check -eq 1 ]; then
