@@ -53,6 +53,21 @@ synth_one() {
     done
     synth_one bin_mac binary rtl/bin_mac.sv bin_mac WB=8 AB=8 A=$a
   done
+  # The controller's term down-counter (N = 8: terms of up to 255 bits), B = 1 and 4.
+  for bpc in 1 4; do
+    synth_one term_counter - rtl/term_counter.sv term_counter N=8 B=$bpc
+  done
+  # The reused-LogQuant SLQ encoder at b = 4, 5, 6 (the format is in its configuration ports:
+  # one circuit for tag, special and lq).
+  for b in 4 5 6; do
+    synth_one slq_encoder - rtl/slq_encoder.sv slq_encoder B=$b
+  done
+  # Its stream packer per format (tag, special, lq) at b = 4, 5, 6, W = 32.
+  for b in 4 5 6; do
+    for f in 0 1 2; do
+      synth_one stream_packer "${formats[$f]}" rtl/stream_packer.sv stream_packer FORMAT=$f B=$b W=32
+    done
+  done
 } > "$tmp/table.csv"
 
 if [ $check -eq 1 ]; then

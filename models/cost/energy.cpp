@@ -104,7 +104,9 @@ double area(const EnergyTable& t, const std::string& c, int lanes) {
 std::map<std::string, double> area_of(const EnergyTable& t, const CostParams& p) {
   std::map<std::string, double> a;
   a["memory"] = t.areas.at("memory").um2_per_bit * p.memory_bytes * 8;
-  a["decoder"] = area(t, "decoder", p.lanes);
+  const EnergyTable::Area& decoder = t.areas.at("decoder");
+  const auto by_format = decoder.um2_by_format.find(p.format);
+  a["decoder"] = by_format != decoder.um2_by_format.end() ? by_format->second : area(t, "decoder", p.lanes);
   a["fifo"] = t.areas.at("fifo").um2_per_entry * p.fifo_depth + t.areas.at("fifo").um2;
   a["controller"] = area(t, "controller", p.lanes);
   a["sng"] = area(t, "sng", p.lanes);

@@ -39,6 +39,9 @@ struct EnergyTable {
     double um2 = 0;           // the component's area (per lane when per_lane)
     double um2_per_bit = 0;   // memory: per bit stored
     double um2_per_entry = 0; // fifo: per entry
+    // decoder: the area per weight format (tag, special, lq, linear), measured (docs/rtl_synth.csv);
+    // a format not listed takes um2.
+    std::map<std::string, double> um2_by_format;
     bool per_lane = false;
     std::string source;
   };
@@ -62,6 +65,7 @@ struct CostParams {
   int acc_bits = 24;         // A (the counter's area scales with it, from the table's 24-bit entry)
   int bits_per_cycle = 1;    // B (per-bit actions scale with it)
   double memory_bytes = 0;   // the weight memory: the network's image in this encoding
+  std::string format;        // the encoding's weight format (the decoder's area depends on it)
 };
 
 // `p` with its weight memory sized to hold `memory_words` W-bit words (an encoding's network image).

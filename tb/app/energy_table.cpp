@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "models/codec/format.h"
 #include "models/errors.h"
 #include "tb/app/yaml_file.h"
 
@@ -116,11 +117,20 @@ EnergyTable read_energy_table(const std::string& path) {
     const std::string name = kv.first.Scalar();
     const YAML::Node& c = kv.second;
     const std::string what = "component " + name;
-    r.check_keys(c, {"area_um2", "area_um2_per_bit", "area_um2_per_entry", "per_lane", "source"}, what);
+    r.check_keys(c, {"area_um2", "area_um2_per_bit", "area_um2_per_entry", "area_um2_by_format", "per_lane", "source"},
+                 what);
     EnergyTable::Area x;
     if (c["area_um2"]) x.um2 = r.number(c["area_um2"], what + ": area_um2");
     if (c["area_um2_per_bit"]) x.um2_per_bit = r.number(c["area_um2_per_bit"], what + ": area_um2_per_bit");
     if (c["area_um2_per_entry"]) x.um2_per_entry = r.number(c["area_um2_per_entry"], what + ": area_um2_per_entry");
+    if (c["area_um2_by_format"]) {
+      if (!c["area_um2_by_format"].IsMap()) r.fail(c["area_um2_by_format"], what + ": area_um2_by_format must map formats to areas");
+      for (const auto& f : c["area_um2_by_format"]) {
+        const std::string format = f.first.Scalar();
+        parse_format(format, what + ": area_um2_by_format");
+        x.um2_by_format[format] = r.number(f.second, what + ": area_um2_by_format: " + format);
+      }
+    }
     if (!c["area_um2"] && !c["area_um2_per_bit"] && !c["area_um2_per_entry"]) r.fail(c, what + " needs an area");
     if (c["per_lane"]) x.per_lane = r.flag(c["per_lane"], what + ": per_lane");
     if (!c["source"]) r.fail(c, what + " needs a source");

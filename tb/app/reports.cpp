@@ -36,7 +36,11 @@ double utilization_pct(const PassStats& s, int lanes) {
 nlohmann::ordered_json cycles_or_null(bool with, double v) { return with ? nlohmann::ordered_json(v) : nullptr; }
 
 // The cost model's parameters for one encoding: its network image sizes the weight memory.
-CostParams cost_params(const RunReport& r, const EncodingRun& run) { return with_memory_words(r.cost, run.memory_words()); }
+CostParams cost_params(const RunReport& r, const EncodingRun& run) {
+  CostParams p = with_memory_words(r.cost, run.memory_words());
+  if (!run.layers.empty()) p.format = to_string(run.layers.front().image.params.format);
+  return p;
+}
 
 Energy layer_energy(const RunReport& r, const EncodingRun& run, size_t l) {
   return energy_of(action_counts(run.layer_stats[l], r.lanes), *r.energy, cost_params(r, run));
