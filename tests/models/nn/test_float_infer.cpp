@@ -1,4 +1,4 @@
-// Float reference inference: a hand-computed example and agreement with PyTorch on the shipped LeNet.
+// Float reference inference: hand-computed examples and agreement with PyTorch on both shipped models.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -117,14 +117,18 @@ TEST(FloatInfer, ArgmaxAndImageToInput) {
   EXPECT_EQ(image_to_input(pixels, 3), (std::vector<float>{0.f, 0.2f, 1.f}));
 }
 
-TEST(FloatInfer, LenetAgreesWithPytorch) {
+// slqsim's float inference of a shipped model (data/<stem>.onnx) against PyTorch's top-1 predictions
+// (data/<stem>.predictions.txt, written by the training script) on all 10,000 test images, and its
+// accuracy against the one PyTorch measured (data/<stem>.json). At least min_agree images must get
+// PyTorch's prediction (summation order differs, so a near tie of two logits could flip).
+void expect_agrees_with_pytorch(const std::string& stem, double torch_accuracy, size_t min_agree) {
   std::string root = SLQSIM_SOURCE_DIR;
-  Network net = load_onnx(root + "/data/lenet_fmnist.onnx");
+  Network net = load_onnx(root + "/data/" + stem + ".onnx");
   Dataset data = load_fashion_mnist(kFashionMnistDir, false);
-  std::ifstream predictions_file(root + "/data/lenet_fmnist.predictions.txt");
+  std::ifstream predictions_file(root + "/data/" + stem + ".predictions.txt");
   std::vector<int> torch_top1;
   for (int p; predictions_file >> p;) torch_top1.push_back(p);
-  ASSERT_EQ(torch_top1.size(), data.size());
+  ASSERT_EQ(torch_top1.size(), data.size()) << stem;
 
   size_t agree = 0, correct = 0;
   size_t pixels = size_t(data.rows) * size_t(data.cols);
@@ -133,9 +137,20 @@ TEST(FloatInfer, LenetAgreesWithPytorch) {
     agree += top1 == torch_top1[i];
     correct += top1 == data.labels[i];
   }
-  EXPECT_GE(agree, 9990u) << "agreement with PyTorch: " << agree << " / " << data.size();
+  EXPECT_GE(agree, min_agree) << stem << ": agreement with PyTorch: " << agree << " / " << data.size();
+  EXPECT_NEAR(double(correct) / double(data.size()), torch_accuracy, 0.002) << stem;
+}
+
+TEST(FloatInfer, LenetAgreesWithPytorch) {
   // data/lenet_fmnist.json records PyTorch's accuracy as 0.9074.
-  EXPECT_NEAR(double(correct) / double(data.size()), 0.9074, 0.002);
+  expect_agrees_with_pytorch("lenet_fmnist", 0.9074, 9990);
+}
+
+// The second shipped model (tools/train_cnn.py): 3x3 convolutions with padding, one with stride 2.
+TEST(FloatInfer, CnnAgreesWithPytorch) {
+  // data/cnn_fmnist.json records PyTorch's accuracy as 0.908. Every image must agree: the smallest
+  // gap between PyTorch's two largest logits over the test set is 6e-4, far above float rounding.
+  expect_agrees_with_pytorch("cnn_fmnist", 0.908, 10000);
 }
 
 }  // namespace

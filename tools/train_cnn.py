@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Train the second shipped model: a small strided CNN on Fashion-MNIST.
+
+A network with other layers than the LeNet of tools/train_lenet.py, so that slqsim's defaults and
+the theta tuner can be checked on more than one network: 3x3 convolutions with padding, one of
+them with stride 2, three convolutions, a small fully connected head, and most of the weights in
+the convolutions (LeNet's are mostly in its first fully connected layer).
+
+  conv3x3(1->16, pad 1)            28x28 -> 16x28x28   relu
+  conv3x3(16->32, stride 2, pad 1)        -> 32x14x14   relu   maxpool2 -> 32x7x7
+  conv3x3(32->16, pad 1)                  -> 16x7x7     relu   maxpool2 -> 16x3x3
+  flatten 144   fc(144->64) relu   fc(64->10)
+
+Uses Debian's python3-torch and the IDX files of Debian's dataset-fashion-mnist. Inputs are raw
+pixels / 255 (no mean/std normalisation), as for LeNet (docs/networks.md). Seed, epochs, learning
+rate and schedule are fixed, and the test set is evaluated once, after the last epoch. Choices are
+made on a holdout of the training set: --holdout N trains on the first 60,000 - N training images
+and reports top-1 on the last N, writing nothing and never reading the test set (30 epochs
+instead of 15 was chosen so: 91.17 % against 90.64 % with --holdout 10000).
+
+Writes, next to --out (default data/cnn_fmnist.onnx):
+  cnn_fmnist.onnx                 the model (opset 13, batch dimension dynamic)
+  cnn_fmnist.predictions.txt      PyTorch's top-1 prediction for each of the 10,000 test images
+  cnn_fmnist.json                 float accuracy, epochs, seed, architecture
+Run: /usr/bin/python3 tools/train_cnn.py [--epochs 30] [--seed 1] [--holdout N]
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic, = struct.unpack(">I", raw[:4])
+    ndim = magic & 0xFF
+    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 3 * 3, 64), nn.ReLU(),
+        nn.Linear(64, 10))
+
+
+def predict(model, x, batch=1000):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="train on all but the last N training images, report top-1 on those N, write nothing")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "data", "cnn_fmnist.onnx"))
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+
+    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
+    if args.holdout:  # the "test" images are the last training images; the test set is not read
+        if not 0 < args.holdout < len(xtr):
+            ap.error(f"--holdout must be between 1 and {len(xtr) - 1}")
+        xte, yte = xtr[-args.holdout:], ytr[-args.holdout:]
+        xtr, ytr = xtr[:-args.holdout], ytr[:-args.holdout]
+    else:
+        xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+        yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+
+    model = cnn()
+    weights = sum(m.weight.numel() for m in model if isinstance(m, (nn.Conv2d, nn.Linear)))
+    print(f"{weights} weights, {sum(p.numel() for p in model.parameters())} parameters with the biases", flush=True)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(args.seed)
+    start = time.monotonic()
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(xtr), generator=gen)
+        loss_sum, correct = 0.0, 0
+        for i in range(0, len(xtr), 128):
+            idx = perm[i:i + 128]
+            opt.zero_grad()
+            logits = model(xtr[idx])
+            loss = loss_fn(logits, ytr[idx])
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == ytr[idx]).sum())
+        sched.step()
+        print(f"epoch {epoch + 1}/{args.epochs} train loss {loss_sum / len(xtr):.4f} "
+              f"train top-1 {correct / len(xtr):.4f} ({time.monotonic() - start:.0f} s)", flush=True)
+
+    train_seconds = time.monotonic() - start
+    pred = predict(model, xte).numpy()
+    acc = float((pred == yte.numpy()).mean())
+    if args.holdout:
+        train_acc = float((predict(model, xtr) == ytr).float().mean())
+        print(f"holdout: train top-1 {train_acc:.4f} on {len(xtr)}, holdout top-1 {acc:.4f} on {len(xte)} "
+              f"training images; nothing written, training took {train_seconds:.0f} s")
+        return
+    out = os.path.abspath(args.out)
+    stem = out[:-len(".onnx")]
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    with open(stem + ".predictions.txt", "w") as f:
+        f.write("\n".join(str(int(p)) for p in pred) + "\n")
+    with open(stem + ".json", "w") as f:
+        json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": args.epochs,
+                   "seed": args.seed, "torch": torch.__version__,
+                   "architecture": "conv3x3(1->16,pad1) relu conv3x3(16->32,stride2,pad1) relu maxpool2 "
+                                   "conv3x3(32->16,pad1) relu maxpool2 flatten fc(144->64) relu fc(64->10)",
+                   "input": "pixels / 255, no normalisation"}, f, indent=2)
+        f.write("\n")
+    print(f"wrote {out}: float top-1 {acc:.4f}, training took {train_seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
