@@ -26,26 +26,14 @@ Writes, next to --out (default data/cnn_fmnist.onnx):
 Run: /usr/bin/python3 tools/train_cnn.py [--epochs 30] [--seed 1] [--holdout N]
 """
 import argparse
-import gzip
-import json
 import os
-import struct
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic, = struct.unpack(">I", raw[:4])
-    ndim = magic & 0xFF
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from train_lenet import DATA, export_model, read_idx
 
 
 def cnn():
@@ -121,20 +109,9 @@ def main():
         print(f"holdout: train top-1 {train_acc:.4f} on {len(xtr)}, holdout top-1 {acc:.4f} on {len(xte)} "
               f"training images; nothing written, training took {train_seconds:.0f} s")
         return
-    out = os.path.abspath(args.out)
-    stem = out[:-len(".onnx")]
-    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
-                      input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
-    with open(stem + ".predictions.txt", "w") as f:
-        f.write("\n".join(str(int(p)) for p in pred) + "\n")
-    with open(stem + ".json", "w") as f:
-        json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": args.epochs,
-                   "seed": args.seed, "torch": torch.__version__,
-                   "architecture": "conv3x3(1->16,pad1) relu conv3x3(16->32,stride2,pad1) relu maxpool2 "
-                                   "conv3x3(32->16,pad1) relu maxpool2 flatten fc(144->64) relu fc(64->10)",
-                   "input": "pixels / 255, no normalisation"}, f, indent=2)
-        f.write("\n")
+    out = export_model(model, args.out, pred, acc, args.epochs, args.seed,
+                       "conv3x3(1->16,pad1) relu conv3x3(16->32,stride2,pad1) relu maxpool2 "
+                       "conv3x3(32->16,pad1) relu maxpool2 flatten fc(144->64) relu fc(64->10)")
     print(f"wrote {out}: float top-1 {acc:.4f}, training took {train_seconds:.0f} s")
 
 

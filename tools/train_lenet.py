@@ -33,6 +33,24 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
+def export_model(model, out, pred, acc, epochs, seed, architecture):
+    """Writes the model as ONNX (opset 13, batch dimension dynamic) to `out`, and next to it
+    <stem>.predictions.txt (PyTorch's top-1 per test image) and <stem>.json (the sidecar).
+    Shared by train_lenet.py and train_cnn.py; returns the absolute path written."""
+    out = os.path.abspath(out)
+    stem = out[:-len(".onnx")]
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    with open(stem + ".predictions.txt", "w") as f:
+        f.write("\n".join(str(int(p)) for p in pred) + "\n")
+    with open(stem + ".json", "w") as f:
+        json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": epochs,
+                   "seed": seed, "torch": torch.__version__, "architecture": architecture,
+                   "input": "pixels / 255, no normalisation"}, f, indent=2)
+        f.write("\n")
+    return out
+
 def lenet():
     return nn.Sequential(
         nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -83,20 +101,9 @@ def main():
     with torch.no_grad():
         pred = model(xte).argmax(1).numpy()
     acc = float((pred == yte.numpy()).mean())
-    out = os.path.abspath(args.out)
-    stem = out[:-len(".onnx")]
-    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
-                      input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
-    with open(stem + ".predictions.txt", "w") as f:
-        f.write("\n".join(str(int(p)) for p in pred) + "\n")
-    with open(stem + ".json", "w") as f:
-        json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": args.epochs,
-                   "seed": args.seed, "torch": torch.__version__,
-                   "architecture": "conv5x5(1->8,pad2) relu maxpool2 conv5x5(8->16) relu maxpool2 "
-                                   "flatten fc(400->128) relu fc(128->10)",
-                   "input": "pixels / 255, no normalisation"}, f, indent=2)
-        f.write("\n")
+    out = export_model(model, args.out, pred, acc, args.epochs, args.seed,
+                       "conv5x5(1->8,pad2) relu maxpool2 conv5x5(8->16) relu maxpool2 "
+                       "flatten fc(400->128) relu fc(128->10)")
     print(f"wrote {out}: float top-1 {acc:.4f}")
 
 

@@ -21,6 +21,7 @@
 
 #include <systemc>
 
+#include "tests/rtl/rtl_cosim.h"
 #include "hw/decoder/stream_decoder.h"
 #include "hw/memory/weight_memory.h"
 #include "hw/process_error.h"
@@ -129,12 +130,8 @@ class Bench : public sc_core::sc_module {
   }
 
   template <class A, class B>
-  bool differ(uint64_t c, const char* signal, const A& rtl, const B& sysc) {
-    if (rtl == sysc) return false;
-    std::ostringstream os;
-    os << "pass " << pass_ << ", cycle " << c << ": " << signal << ": RTL " << +rtl << ", SystemC " << +sysc;
-    result.mismatch = os.str();
-    return true;
+  bool differ(uint64_t c, std::string_view signal, const A& rtl, const B& sysc) {
+    return slq::rtl_cosim::differ(result.mismatch, int64_t(pass_), c, signal, rtl, sysc);
   }
 
   // Called at a falling edge; returns at a falling edge.

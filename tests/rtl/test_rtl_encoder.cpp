@@ -19,6 +19,7 @@
 
 #include <systemc>
 
+#include "tests/rtl/rtl_cosim.h"
 #include "hw/encoder/slq_encoder.h"
 #include "models/quant/slq_encoder_model.h"
 
@@ -92,12 +93,8 @@ class EncBench : public sc_core::sc_module {
 
  private:
   template <class A, class C>
-  bool differ(uint64_t c, const char* signal, const A& rtl, const C& sysc) {
-    if (rtl == sysc) return false;
-    std::ostringstream os;
-    os << "cycle " << c << ": " << signal << ": RTL " << +rtl << ", SystemC " << +sysc;
-    result.mismatch = os.str();
-    return true;
+  bool differ(uint64_t c, std::string_view signal, const A& rtl, const C& sysc) {
+    return slq::rtl_cosim::differ(result.mismatch, -1, c, signal, rtl, sysc);
   }
   static int code_of(uint64_t raw) { return (raw >> (B - 1)) & 1 ? static_cast<int>(raw) - (1 << B) : static_cast<int>(raw); }
 

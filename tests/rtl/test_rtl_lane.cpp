@@ -18,6 +18,7 @@
 
 #include <systemc>
 
+#include "tests/rtl/rtl_cosim.h"
 #include "hw/array/mac_array.h"
 
 #include "Vlane_ld_b1_a12.h"
@@ -76,12 +77,8 @@ class LaneBench : public sc_core::sc_module {
   LaneResult result;
 
  private:
-  bool differ(uint64_t c, const std::string& signal, int64_t rtl, int64_t sysc) {
-    if (rtl == sysc) return false;
-    std::ostringstream os;
-    os << "cycle " << c << ": " << signal << ": RTL " << rtl << ", SystemC " << sysc;
-    result.mismatch = os.str();
-    return true;
+  bool differ(uint64_t c, std::string_view signal, int64_t rtl, int64_t sysc) {
+    return slq::rtl_cosim::differ(result.mismatch, -1, c, signal, rtl, sysc);
   }
 
   void run() {

@@ -17,6 +17,7 @@
 
 #include <systemc>
 
+#include "tests/rtl/rtl_cosim.h"
 #include "hw/encoder/packer.h"
 #include "models/quant/slq_encoder_model.h"
 
@@ -87,12 +88,8 @@ class PkBench : public sc_core::sc_module {
 
  private:
   template <class A, class C>
-  bool differ(uint64_t c, const std::string& signal, const A& rtl, const C& sysc) {
-    if (rtl == sysc) return false;
-    std::ostringstream os;
-    os << "cycle " << c << ": " << signal << ": RTL " << +rtl << ", SystemC " << +sysc;
-    result.mismatch = os.str();
-    return true;
+  bool differ(uint64_t c, std::string_view signal, const A& rtl, const C& sysc) {
+    return slq::rtl_cosim::differ(result.mismatch, -1, c, signal, rtl, sysc);
   }
 
   void run() {
