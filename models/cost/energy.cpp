@@ -95,31 +95,33 @@ Energy energy_of(const ActionCounts& a, const EnergyTable& t, const CostParams& 
 }
 
 namespace {
-double area(const EnergyTable& t, const std::string& c, int lanes) {
+// A component's area: its entry for the encoding's format when the table has one
+// (area_um2_by_format), otherwise area_um2; times the lanes for a per-lane component.
+double area(const EnergyTable& t, const std::string& c, const CostParams& p) {
   const EnergyTable::Area& a = t.areas.at(c);
-  return a.per_lane ? a.um2 * lanes : a.um2;
+  const auto by_format = a.um2_by_format.find(p.format);
+  const double um2 = by_format != a.um2_by_format.end() ? by_format->second : a.um2;
+  return a.per_lane ? um2 * p.lanes : um2;
 }
 }  // namespace
 
 std::map<std::string, double> area_of(const EnergyTable& t, const CostParams& p) {
   std::map<std::string, double> a;
   a["memory"] = t.areas.at("memory").um2_per_bit * p.memory_bytes * 8;
-  const EnergyTable::Area& decoder = t.areas.at("decoder");
-  const auto by_format = decoder.um2_by_format.find(p.format);
-  a["decoder"] = by_format != decoder.um2_by_format.end() ? by_format->second : area(t, "decoder", p.lanes);
+  a["decoder"] = area(t, "decoder", p);
   a["fifo"] = t.areas.at("fifo").um2_per_entry * p.fifo_depth + t.areas.at("fifo").um2;
-  a["controller"] = area(t, "controller", p.lanes);
-  a["sng"] = area(t, "sng", p.lanes);
-  a["counter"] = area(t, "counter", p.lanes) * p.acc_bits / 24.0;
-  a["output"] = area(t, "output", p.lanes);
+  a["controller"] = area(t, "controller", p);
+  a["sng"] = area(t, "sng", p);
+  a["counter"] = area(t, "counter", p) * p.acc_bits / 24.0;
+  a["output"] = area(t, "output", p);
   return a;
 }
 
 std::map<std::string, double> binary_area_of(const EnergyTable& t, const CostParams& p) {
   std::map<std::string, double> a;
   a["memory"] = t.areas.at("memory").um2_per_bit * p.memory_bytes * 8;
-  a["mac"] = area(t, "mac8", p.lanes);
-  a["output"] = area(t, "output", p.lanes);
+  a["mac"] = area(t, "mac8", p);
+  a["output"] = area(t, "output", p);
   return a;
 }
 

@@ -39,8 +39,8 @@ struct EnergyTable {
     double um2 = 0;           // the component's area (per lane when per_lane)
     double um2_per_bit = 0;   // memory: per bit stored
     double um2_per_entry = 0; // fifo: per entry
-    // decoder: the area per weight format (tag, special, lq, linear), measured (docs/rtl_synth.csv);
-    // a format not listed takes um2.
+    // the area per weight format (tag, special, lq, linear) for a component whose area depends on
+    // it, as the decoder's does (measured: docs/rtl_synth.csv); a format not listed takes um2.
     std::map<std::string, double> um2_by_format;
     bool per_lane = false;
     std::string source;

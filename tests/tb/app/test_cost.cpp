@@ -63,6 +63,30 @@ TEST(Cost, WorkedExampleByHand) {
   EXPECT_NEAR(e.total(), 6.226, 1e-12);
 }
 
+// A component's area per weight format (area_um2_by_format): the decoder's in the shipped table,
+// measured; any component may have one, scaled by the lanes like area_um2; other formats and the
+// components without one take area_um2.
+TEST(Cost, AreaByFormat) {
+  EnergyTable t = tb::read_energy_table(tb::default_energy_table());
+  CostParams p;
+  p.lanes = 4;
+  p.format = "tag";
+  const double tag_decoder = area_of(t, p).at("decoder");
+  p.format = "special";
+  EXPECT_EQ(area_of(t, p).at("decoder"), t.areas.at("decoder").um2_by_format.at("special"));
+  EXPECT_NE(area_of(t, p).at("decoder"), tag_decoder);
+  p.format = "";
+  EXPECT_EQ(area_of(t, p).at("decoder"), t.areas.at("decoder").um2);
+
+  EnergyTable::Area& sng = t.areas.at("sng");
+  ASSERT_TRUE(sng.per_lane);
+  sng.um2_by_format["lq"] = 7;
+  p.format = "lq";
+  EXPECT_EQ(area_of(t, p).at("sng"), 7.0 * p.lanes);
+  p.format = "tag";
+  EXPECT_EQ(area_of(t, p).at("sng"), sng.um2 * p.lanes);
+}
+
 TEST(Cost, SramReadEnergyGrowsWithTheMemory) {
   const EnergyTable t = tb::read_energy_table(tb::default_energy_table());
   const EnergyTable::Action& read = t.actions.at("memory.read");
