@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -32,51 +34,41 @@ class Loader {
     index_tensors();
     Network net;
     net.path = path_;
-    std::string tensor = find_graph_input(net.input_shape);
-    std::vector<int64_t> shape = net.input_shape;
+    const std::string input = find_graph_input(net.input_shape);
+    values_[input] = {kNetworkInput, net.input_shape};
+    count_readers();
 
-    std::map<std::string, std::vector<int>> consumers;  // tensor -> node indices reading it
-    for (int i = 0; i < graph_.node_size(); ++i)
-      for (const std::string& in : graph_.node(i).input())
-        if (!in.empty()) consumers[in].push_back(i);
-
-    std::set<int> visited;
-    while (true) {
-      const std::vector<int>& readers = consumers[tensor];
-      if (readers.empty()) break;
-      if (readers.size() > 1)
-        fail("tensor '" + tensor + "'", "is read by " + std::to_string(readers.size()) +
-                                            " nodes; only a single chain of ops is supported");
-      int index = readers[0];
-      const onnx::NodeProto& node = graph_.node(index);
-      if (!visited.insert(index).second) fail(node_pos(node), "the graph has a cycle");
-      if (node.input_size() < 1 || node.input(0) != tensor)
-        fail(node_pos(node), "reads the data tensor '" + tensor + "' as a parameter input");
-      if (node.output_size() < 1 || node.output(0).empty())
-        fail(node_pos(node), "has no output");
-
-      Op op = convert(node, shape);
-      for (int64_t d : op.out_shape)  // every op's output has at least one value in every dimension
-        if (d < 1) fail(node_pos(node), "empty output shape " + shape_str(op.out_shape));
-      // Bounded like the input: a window op with huge pads (or a huge channel count) would
-      // otherwise ask for an output nobody can allocate.
-      element_count(op.out_shape, node_pos(node) + ", output");
-      tensor = node.output(0);
-      if (node.op_type() == "MatMul") tensor = fuse_bias_add(op, tensor, consumers, visited);
-      shape = op.out_shape;
-      net.ops.push_back(std::move(op));
-    }
-
+    // ONNX lists nodes in topological order: one pass sees every input before its reader.
     for (int i = 0; i < graph_.node_size(); ++i) {
       const onnx::NodeProto& node = graph_.node(i);
-      if (!visited.count(i) && node.op_type() != "Constant")
-        fail(node_pos(node), "is not on the chain from the graph input to the output (op '" +
-                                 node.op_type() + "')");
+      if (node.op_type() == "Constant") continue;  // indexed above
+      if (node.output_size() < 1 || node.output(0).empty()) fail(node_pos(node), "has no output");
+      if (fold_constant(node)) continue;
+      convert(node, net);
     }
+
+    if (graph_.output_size() != 1)
+      fail("", "the graph has " + std::to_string(graph_.output_size()) + " outputs; slqsim needs exactly one (the logits)");
+    const std::string& out_name = graph_.output(0).name();
+    auto out = values_.find(out_name);
+    if (out == values_.end() || out->second.producer == kNetworkInput)
+      fail("graph output '" + out_name + "'", "is not computed from the input by the graph's ops");
+    if (!softmax_output_.empty() && softmax_output_ != out_name)
+      fail(node_pos(*softmax_node_), "Softmax/LogSoftmax is supported only as the last op (argmax is unchanged)");
     if (net.ops.empty()) fail("", "the graph has no ops");
-    bool is_output = false;
-    for (const auto& out : graph_.output()) is_output |= out.name() == tensor;
-    if (!is_output) fail("tensor '" + tensor + "'", "the chain ends in a tensor that is not a graph output");
+    // Every op must lead to the output (ops only read earlier ops, so the output op is the last one).
+    std::vector<bool> used(net.ops.size(), false);
+    used[size_t(out->second.producer)] = true;
+    for (size_t i = net.ops.size(); i-- > 0;) {
+      if (!used[i]) fail("node '" + net.ops[i].name + "'", "its output does not lead to the graph output '" + out_name + "'");
+      for (int in : net.inputs_of(i))
+        if (in != kNetworkInput) used[size_t(in)] = true;
+    }
+    if (size_t(out->second.producer) + 1 != net.ops.size()) fail("graph output '" + out_name + "'", "is not the last op's output");
+    net.dropped_softmax = softmax_node_ ? node_name(*softmax_node_) : "";
+    // Chains keep the compact form (no explicit inputs).
+    for (size_t i = 0; i < net.ops.size(); ++i)
+      if (net.ops[i].inputs == std::vector<int>{int(i) - 1}) net.ops[i].inputs.clear();
     return net;
   }
 
@@ -220,41 +212,361 @@ class Loader {
     if (a && a->s() != "NOTSET") fail(node_pos(node), "auto_pad '" + a->s() + "' is not supported; use explicit pads");
   }
 
-  // ---- ops ----
-  Op convert(const onnx::NodeProto& node, const std::vector<int64_t>& in_shape) {
+  // ---- the graph's values ----
+  struct Value {
+    int producer = kNetworkInput;  // op index, or the network input
+    std::vector<int64_t> shape;    // per image
+  };
+  // A constant computed at load time (the Shape/Gather/Unsqueeze/Concat chains that compute a
+  // reshape target, Clip bounds, Cast constants).
+  struct Const {
+    std::vector<int64_t> dims;
+    std::vector<double> v;
+    bool is_int = true;
+  };
+
+  void count_readers() {
+    for (const auto& node : graph_.node())
+      for (const std::string& in : node.input())
+        if (!in.empty()) ++readers_[in];
+    for (const auto& out : graph_.output()) ++readers_[out.name()];
+  }
+
+  const Value& value(const onnx::NodeProto& node, int input_index) const {
+    if (node.input_size() <= input_index || node.input(input_index).empty())
+      fail(node_pos(node), "missing input " + std::to_string(input_index));
+    auto it = values_.find(node.input(input_index));
+    if (it == values_.end()) {
+      if (is_const(node.input(input_index)))
+        fail(node_pos(node), "input " + std::to_string(input_index) + " '" + node.input(input_index) +
+                                 "' is a constant where slqsim needs activations");
+      fail(node_pos(node), "reads tensor '" + node.input(input_index) +
+                               "', which no earlier node produces (the graph is not in topological order, or has a cycle)");
+    }
+    return it->second;
+  }
+  bool is_const(const std::string& name) const { return consts_.count(name) || tensors_.count(name); }
+
+  Const const_value(const onnx::NodeProto& node, int input_index) const {
+    const std::string& name = node.input(input_index);
+    auto it = consts_.find(name);
+    if (it != consts_.end()) return it->second;
+    const onnx::TensorProto& t = tensor(node, input_index);
+    Const c;
+    c.dims = dims_of(t, node_pos(node));
+    if (t.data_type() == onnx::TensorProto::FLOAT) {
+      c.is_int = false;
+      for (float f : floats_any(t, node_pos(node))) c.v.push_back(f);
+    } else {
+      for (int64_t x : ints(t, node_pos(node))) c.v.push_back(double(x));
+    }
+    return c;
+  }
+  // Floats of any shape, empty included (a constant, not a weight).
+  std::vector<float> floats_any(const onnx::TensorProto& t, const std::string& position) const {
+    for (int64_t d : t.dims())
+      if (d == 0) return {};
+    return floats(t, position);
+  }
+
+  // Evaluates the node at load time when it only computes constants; returns false for data ops.
+  bool fold_constant(const onnx::NodeProto& node) {
+    const std::string& type = node.op_type();
+    const std::string pos = node_pos(node);
+    if (type == "Shape") {
+      const Value& in = value(node, 0);
+      Const c;
+      c.v.push_back(1);  // the batch, dynamic or 1
+      for (int64_t d : in.shape) c.v.push_back(double(d));
+      c.dims = {int64_t(c.v.size())};
+      consts_[node.output(0)] = c;
+      return true;
+    }
+    if (type == "Identity" && node.input_size() == 1 && tensors_.count(node.input(0))) {  // a weight passed on
+      tensors_[node.output(0)] = tensors_.at(node.input(0));
+      return true;
+    }
+    static const std::set<std::string> foldable = {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Identity"};
+    if (!foldable.count(type)) return false;
+    for (const std::string& in : node.input())
+      if (!in.empty() && !is_const(in)) return false;
+    Const c = const_value(node, 0);
+    if (type == "Cast") {
+      const int64_t to = int_attr(node, "to", onnx::TensorProto::FLOAT);
+      c.is_int = to != onnx::TensorProto::FLOAT && to != onnx::TensorProto::DOUBLE && to != onnx::TensorProto::FLOAT16;
+      if (c.is_int)
+        for (double& x : c.v) x = std::trunc(x);
+    } else if (type == "Gather") {
+      if (c.dims.size() > 1 || int_attr(node, "axis", 0) != 0) fail(pos, "only a Gather from a 1-D constant is supported");
+      const Const idx = const_value(node, 1);
+      Const g;
+      g.dims = idx.dims;
+      for (double x : idx.v) {
+        int64_t k = int64_t(x);
+        if (k < 0) k += int64_t(c.v.size());
+        if (k < 0 || k >= int64_t(c.v.size())) fail(pos, "index " + std::to_string(int64_t(x)) + " is out of range");
+        g.v.push_back(c.v[size_t(k)]);
+      }
+      c = g;
+    } else if (type == "Unsqueeze" || type == "Squeeze") {
+      // Shape chains only: a scalar becomes {1} and back; the values stay.
+      c.dims = type == "Unsqueeze" ? std::vector<int64_t>{int64_t(c.v.size())} : std::vector<int64_t>{};
+      if (type == "Squeeze" && c.v.size() != 1) c.dims = {int64_t(c.v.size())};
+    } else if (type == "Concat") {
+      for (int k = 1; k < node.input_size(); ++k) {
+        const Const more = const_value(node, k);
+        c.v.insert(c.v.end(), more.v.begin(), more.v.end());
+      }
+      c.dims = {int64_t(c.v.size())};
+    }
+    // Shape chains are a handful of values; anything larger is not a reshape target.
+    if (c.v.size() > 4096) fail(pos, "a computed constant of " + std::to_string(c.v.size()) + " values is too large");
+    consts_[node.output(0)] = c;
+    return true;
+  }
+
+  // Adds `op` reading `inputs` and makes it the producer of the node's first output.
+  void emit(Network& net, const onnx::NodeProto& node, Op op, std::vector<int> inputs) {
+    for (int64_t d : op.out_shape)  // every op's output has at least one value in every dimension
+      if (d < 1) fail(node_pos(node), "empty output shape " + shape_str(op.out_shape));
+    // Bounded like the input: a window op with huge pads (or a huge channel count) would
+    // otherwise ask for an output nobody can allocate.
+    element_count(op.out_shape, node_pos(node) + ", output");
+    op.inputs = std::move(inputs);
+    values_[node.output(0)] = {int(net.ops.size()), op.out_shape};
+    net.ops.push_back(std::move(op));
+  }
+  void alias(const onnx::NodeProto& node, const Value& v) { values_[node.output(0)] = v; }
+  // True when the producer of `v` is an op of `kind` whose output only this node reads.
+  bool sole_reader(const Network& net, const Value& v, const std::string& tensor, OpKind kind) const {
+    if (v.producer == kNetworkInput || net.ops[size_t(v.producer)].kind != kind) return false;
+    auto it = readers_.find(tensor);
+    return it != readers_.end() && it->second == 1;
+  }
+
+  static constexpr const char* kSupported =
+      "Conv (grouped and depthwise included), Gemm, MatMul (+ Add bias), BatchNormalization, Relu, Clip, "
+      "LeakyRelu, MaxPool, AveragePool, GlobalAveragePool, ReduceMean over H and W, Add, Sum, Concat along "
+      "channels, Flatten, Reshape (flattening), Dropout, Identity, Softmax/LogSoftmax at the end, and the "
+      "Constant/Shape/Gather/Unsqueeze/Concat/Cast chains that compute a reshape target";
+  // The supported op closest to what an unsupported one does.
+  static std::string alternative(const std::string& type) {
+    static const std::map<std::string, std::string> near = {
+        {"Sigmoid", "Relu or Clip"}, {"Tanh", "Clip"}, {"HardSigmoid", "Clip"}, {"HardSwish", "Clip (ReLU6)"},
+        {"Elu", "LeakyRelu"}, {"Selu", "LeakyRelu"}, {"Gelu", "Relu"}, {"PRelu", "LeakyRelu (one slope)"},
+        {"Mish", "Relu"}, {"Softplus", "Relu"}, {"ConvTranspose", "Conv"}, {"GlobalMaxPool", "GlobalAveragePool"},
+        {"ReduceMax", "MaxPool"}, {"ReduceSum", "GlobalAveragePool"}, {"LpPool", "AveragePool"},
+        {"InstanceNormalization", "BatchNormalization"}, {"LayerNormalization", "BatchNormalization"},
+        {"GroupNormalization", "BatchNormalization"}, {"Mul", "BatchNormalization (a per-channel affine)"},
+        {"Div", "BatchNormalization (a per-channel affine)"}, {"Sub", "BatchNormalization (a per-channel affine)"},
+        {"Pad", "the pads of Conv or MaxPool"}, {"Transpose", "Flatten"}, {"Squeeze", "Flatten"},
+        {"Unsqueeze", "Flatten"}, {"Resize", "none (slqsim does not upsample)"},
+        {"Upsample", "none (slqsim does not upsample)"}, {"Split", "Conv with group > 1"},
+        {"Slice", "none (slqsim does not slice activations)"}};
+    auto it = near.find(type);
+    return it == near.end() ? "none" : it->second;
+  }
+
+  void convert(const onnx::NodeProto& node, Network& net) {
+    const std::string& type = node.op_type();
+    const std::string pos = node_pos(node);
     Op op;
     op.name = node_name(node);
-    op.onnx_op = node.op_type();
-    op.in_shape = in_shape;
-    const std::string& type = node.op_type();
+    op.onnx_op = type;
+    if (type == "Dropout" || type == "Identity") {  // inference: nothing
+      if (node.output_size() > 1 && !node.output(1).empty() && readers_[node.output(1)] > 0)
+        fail(pos, "the Dropout mask is read by another node; export the model in eval mode");
+      alias(node, value(node, 0));
+      return;
+    }
+    if (type == "Softmax" || type == "LogSoftmax") {
+      const Value& in = value(node, 0);
+      const int64_t axis = int_attr(node, "axis", -1);
+      if (in.shape.size() != 1 || (axis != -1 && axis != 1))
+        fail(pos, type + " is supported only over the classes of a flat output (axis 1 or -1)");
+      softmax_node_ = &node;
+      softmax_output_ = node.output(0);
+      alias(node, in);
+      return;
+    }
+    if (type == "Add" || type == "Sum") {
+      if (node.input_size() < 2) fail(pos, "expected at least two inputs");
+      // A MatMul's bias (nn.Linear exported without Gemm).
+      if (type == "Add" && node.input_size() == 2 && (is_const(node.input(0)) || is_const(node.input(1)))) {
+        const int data = is_const(node.input(0)) ? 1 : 0;
+        const Value& v = value(node, data);
+        if (!sole_reader(net, v, node.input(data), OpKind::dense) || net.ops[size_t(v.producer)].onnx_op != "MatMul" ||
+            has_bias_.count(v.producer))
+          fail(pos, "an Add of a constant is supported only as the bias of a MatMul; for a per-channel shift use "
+                    "BatchNormalization");
+        Op& dense = net.ops[size_t(v.producer)];
+        set_bias(dense, floats(tensor(node, 1 - data), pos), pos);
+        has_bias_.insert(v.producer);
+        alias(node, v);
+        return;
+      }
+      std::vector<int> inputs;
+      for (int k = 0; k < node.input_size(); ++k) {
+        const Value& v = value(node, k);
+        if (k > 0 && v.shape != value(node, 0).shape)
+          fail(pos, "input " + std::to_string(k) + " has shape " + shape_str(v.shape) + ", input 0 has " +
+                        shape_str(value(node, 0).shape) + "; slqsim adds tensors of one shape (no broadcasting)");
+        inputs.push_back(v.producer);
+      }
+      op.kind = OpKind::add;
+      op.in_shape = op.out_shape = value(node, 0).shape;
+      emit(net, node, std::move(op), inputs);
+      return;
+    }
+    if (type == "Concat") {
+      const Value& first = value(node, 0);
+      int64_t axis = int_attr(node, "axis", 1);
+      if (axis < 0) axis += int64_t(first.shape.size()) + 1;
+      if (axis != 1) fail(pos, "only a Concat along channels (axis 1) is supported");
+      std::vector<int> inputs;
+      op.out_shape = first.shape;
+      op.out_shape[0] = 0;
+      for (int k = 0; k < node.input_size(); ++k) {
+        const Value& v = value(node, k);
+        if (v.shape.size() != first.shape.size() ||
+            !std::equal(v.shape.begin() + 1, v.shape.end(), first.shape.begin() + 1))
+          fail(pos, "input " + std::to_string(k) + " has shape " + shape_str(v.shape) +
+                        ", which does not fit input 0's " + shape_str(first.shape) + " along channels");
+        op.out_shape[0] += v.shape[0];
+        inputs.push_back(v.producer);
+      }
+      op.kind = OpKind::concat;
+      op.in_shape = first.shape;
+      emit(net, node, std::move(op), inputs);
+      return;
+    }
+
+    const Value& in = value(node, 0);
+    op.in_shape = in.shape;
+    for (int k = 1; k < node.input_size(); ++k)
+      if (!node.input(k).empty() && !is_const(node.input(k)))
+        fail(pos, "input " + std::to_string(k) + " '" + node.input(k) +
+                      (values_.count(node.input(k))
+                           ? "' must be a constant (an initializer or Constant); only input 0 carries activations"
+                           : "' is not an initializer, a Constant or an earlier node's output"));
     if (type == "Conv") {
       convert_conv(node, op);
     } else if (type == "Gemm" || type == "MatMul") {
       convert_dense(node, op);
+    } else if (type == "BatchNormalization") {
+      batch_norm(node, net, in, op);
+      return;
     } else if (type == "Relu") {
       op.kind = OpKind::relu;
-      op.out_shape = in_shape;
+      op.out_shape = in.shape;
+    } else if (type == "Clip") {
+      op.kind = OpKind::clip;
+      op.out_shape = in.shape;
+      op.clip_min = float_attr(node, "min", -std::numeric_limits<float>::infinity());
+      op.clip_max = float_attr(node, "max", std::numeric_limits<float>::infinity());
+      auto bound = [&](int k, float& b) {
+        if (node.input_size() <= k || node.input(k).empty()) return;
+        const Const c = const_value(node, k);
+        if (c.v.size() != 1) fail(pos, "Clip bound " + std::to_string(k) + " must be a scalar");
+        b = float(c.v[0]);
+      };
+      bound(1, op.clip_min);
+      bound(2, op.clip_max);
+      if (!(op.clip_min <= op.clip_max) || std::isnan(op.clip_min) || std::isnan(op.clip_max))
+        fail(pos, "Clip needs min <= max");
+      // Relu then Clip (ReLU6 as exported): one clip from max(min, 0), one requantization.
+      if (sole_reader(net, in, node.input(0), OpKind::relu)) {
+        Op& relu = net.ops[size_t(in.producer)];
+        relu.kind = OpKind::clip;
+        relu.onnx_op = "Relu+Clip";
+        relu.name = op.name;
+        relu.clip_min = std::max(op.clip_min, 0.f);
+        relu.clip_max = op.clip_max;
+        alias(node, in);
+        return;
+      }
+    } else if (type == "LeakyRelu") {
+      op.kind = OpKind::leaky_relu;
+      op.out_shape = in.shape;
+      op.alpha = float_attr(node, "alpha", 0.01f);
+      if (!std::isfinite(op.alpha)) fail(pos, "alpha must be finite");
     } else if (type == "MaxPool" || type == "AveragePool") {
       convert_pool(node, op);
+    } else if (type == "GlobalAveragePool" || type == "ReduceMean") {
+      if (in.shape.size() != 3) fail(pos, "expected a C,H,W input, got " + shape_str(in.shape));
+      bool keep = true;
+      if (type == "ReduceMean") {
+        std::vector<int64_t> axes = ints_attr(node, "axes", {});
+        if (node.input_size() > 1 && !node.input(1).empty())
+          for (double a : const_value(node, 1).v) axes.push_back(int64_t(a));
+        for (int64_t& a : axes)
+          if (a < 0) a += 4;
+        std::sort(axes.begin(), axes.end());
+        if (axes != std::vector<int64_t>{2, 3}) fail(pos, "only a ReduceMean over H and W (axes 2, 3) is supported");
+        keep = int_attr(node, "keepdims", 1) != 0;
+      }
+      op.kind = OpKind::global_avgpool;
+      op.out_shape = keep ? std::vector<int64_t>{in.shape[0], 1, 1} : std::vector<int64_t>{in.shape[0]};
     } else if (type == "Flatten") {
       int64_t axis = int_attr(node, "axis", 1);
-      if (axis < 0) axis += int64_t(in_shape.size()) + 1;  // the ONNX rank includes the batch
-      if (axis != 1) fail(node_pos(node), "only Flatten with axis 1 (keep the batch) is supported");
+      if (axis < 0) axis += int64_t(in.shape.size()) + 1;  // the ONNX rank includes the batch
+      if (axis != 1) fail(pos, "only Flatten with axis 1 (keep the batch) is supported");
       flatten(op);
     } else if (type == "Reshape") {
-      std::vector<int64_t> target = ints(tensor(node, 1), node_pos(node));
-      int64_t n = element_count(in_shape, node_pos(node));
+      const Const target_c = const_value(node, 1);
+      std::vector<int64_t> target;
+      for (double x : target_c.v) target.push_back(int64_t(x));
+      int64_t n = element_count(in.shape, pos);
       bool batch_ok = target.size() == 2 && (target[0] == 0 || target[0] == 1 || target[0] == -1);
       bool rest_ok = target.size() == 2 && (target[1] == n || (target[1] == -1 && target[0] != -1));
       if (!batch_ok || !rest_ok)
-        fail(node_pos(node), "only a flattening Reshape to {batch, -1} is supported, got shape " + shape_str(target));
+        fail(pos, "only a flattening Reshape to {batch, -1} is supported, got shape " + shape_str(target));
       flatten(op);
     } else {
-      fail(node_pos(node), "unsupported op '" + type +
-                               "' (supported: Conv, Gemm, MatMul+Add, Relu, MaxPool, AveragePool, "
-                               "Flatten, Reshape)");
+      fail(pos, "unsupported op '" + type + "'; nearest supported alternative: " + alternative(type) +
+                    " (supported: " + kSupported + ")");
     }
-    return op;
+    emit(net, node, std::move(op), {in.producer});
+  }
+
+  // Folded into the Conv or Gemm it follows when only it reads that output; otherwise a
+  // per-channel affine in the digital unit.
+  void batch_norm(const onnx::NodeProto& node, Network& net, const Value& in, Op& op) {
+    const std::string pos = node_pos(node);
+    if (int_attr(node, "training_mode", 0) != 0 || (node.output_size() > 1 && !node.output(1).empty()))
+      fail(pos, "a training-mode BatchNormalization; export the model in eval mode");
+    if (node.input_size() != 5) fail(pos, "expected 5 inputs (X, scale, B, mean, var)");
+    const int64_t channels = in.shape[0];
+    std::vector<std::vector<float>> p;
+    for (int k = 1; k < 5; ++k) {
+      p.push_back(floats(tensor(node, k), pos));
+      if (int64_t(p.back().size()) != channels)
+        fail(pos, "parameter " + std::to_string(k) + " has " + std::to_string(p.back().size()) + " values for " +
+                      std::to_string(channels) + " channels");
+    }
+    const double eps = float_attr(node, "epsilon", 1e-5f);
+    std::vector<double> scale(static_cast<size_t>(channels)), shift(static_cast<size_t>(channels));
+    for (size_t c = 0; c < size_t(channels); ++c) {
+      if (!(double(p[3][c]) + eps > 0)) fail(pos, "variance + epsilon of channel " + std::to_string(c) + " is not positive");
+      scale[c] = double(p[0][c]) / std::sqrt(double(p[3][c]) + eps);
+      shift[c] = double(p[1][c]) - double(p[2][c]) * scale[c];
+    }
+    if (sole_reader(net, in, node.input(0), OpKind::conv) || sole_reader(net, in, node.input(0), OpKind::dense)) {
+      Op& prev = net.ops[size_t(in.producer)];
+      const size_t per_row = prev.weight.size() / size_t(channels);
+      for (size_t c = 0; c < size_t(channels); ++c) {
+        for (size_t k = 0; k < per_row; ++k) prev.weight[c * per_row + k] = float(double(prev.weight[c * per_row + k]) * scale[c]);
+        prev.bias[c] = float(double(prev.bias[c]) * scale[c] + shift[c]);
+      }
+      prev.folded = node_name(node);
+      alias(node, in);
+      return;
+    }
+    op.kind = OpKind::affine;
+    op.out_shape = in.shape;
+    op.scale.assign(scale.begin(), scale.end());
+    op.shift.assign(shift.begin(), shift.end());
+    emit(net, node, std::move(op), {in.producer});
   }
 
   void flatten(Op& op) const {
@@ -304,7 +616,8 @@ class Loader {
   void convert_conv(const onnx::NodeProto& node, Op& op) const {
     op.kind = OpKind::conv;
     std::string pos = node_pos(node);
-    if (int_attr(node, "group", 1) != 1) fail(pos, "grouped convolution (group != 1) is not supported");
+    const int64_t group = int_attr(node, "group", 1);
+    if (group < 1 || group > kMaxDim) fail(pos, "group must be at least 1");
     const onnx::TensorProto& w = tensor(node, 1);
     op.weight_shape = dims_of(w, pos);
     if (op.weight_shape.size() != 4) fail(pos, "expected a 4-D weight, got " + shape_str(op.weight_shape));
@@ -314,9 +627,13 @@ class Loader {
     window_geometry(node, op, {op.weight_shape[2], op.weight_shape[3]});
     if (op.kernel_h != op.weight_shape[2] || op.kernel_w != op.weight_shape[3])
       fail(pos, "kernel_shape does not match the weight shape " + shape_str(op.weight_shape));
-    if (op.weight_shape[1] != op.in_shape[0])
-      fail(pos, "weight expects " + std::to_string(op.weight_shape[1]) + " input channels, input has " +
+    if (op.in_shape[0] % group != 0 || op.weight_shape[0] % group != 0)
+      fail(pos, "group " + std::to_string(group) + " does not divide the " + std::to_string(op.in_shape[0]) +
+                    " input and " + std::to_string(op.weight_shape[0]) + " output channels");
+    if (op.weight_shape[1] * group != op.in_shape[0])
+      fail(pos, "weight expects " + std::to_string(op.weight_shape[1] * group) + " input channels, input has " +
                     std::to_string(op.in_shape[0]));
+    op.group = int(group);
     int64_t out_channels = op.weight_shape[0];
     op.out_shape[0] = out_channels;
     op.bias.assign(size_t(out_channels), 0.f);
@@ -369,20 +686,6 @@ class Loader {
     op.bias = std::move(bias);
   }
 
-  // MatMul is followed by an Add of the bias in PyTorch exports of nn.Linear without Gemm.
-  std::string fuse_bias_add(Op& op, const std::string& matmul_out, std::map<std::string, std::vector<int>>& consumers,
-                            std::set<int>& visited) const {
-    const std::vector<int>& readers = consumers[matmul_out];
-    if (readers.size() != 1 || graph_.node(readers[0]).op_type() != "Add") return matmul_out;
-    const onnx::NodeProto& add = graph_.node(readers[0]);
-    if (add.input_size() != 2 || add.output_size() < 1) fail(node_pos(add), "expected two inputs");
-    int bias_index = add.input(0) == matmul_out ? 1 : 0;
-    if (!tensors_.count(add.input(bias_index))) return matmul_out;  // not a bias: leave it unsupported
-    set_bias(op, floats(tensor(add, bias_index), node_pos(add)), node_pos(add));
-    visited.insert(readers[0]);
-    return add.output(0);
-  }
-
   void convert_pool(const onnx::NodeProto& node, Op& op) const {
     std::string pos = node_pos(node);
     op.kind = node.op_type() == "MaxPool" ? OpKind::maxpool : OpKind::avgpool;
@@ -397,6 +700,12 @@ class Loader {
   std::string path_;
   const onnx::GraphProto& graph_;
   std::map<std::string, const onnx::TensorProto*> tensors_;
+  std::map<std::string, Const> consts_;
+  std::map<std::string, Value> values_;
+  std::map<std::string, int> readers_;
+  std::set<int> has_bias_;  // MatMuls whose bias Add was fused
+  const onnx::NodeProto* softmax_node_ = nullptr;
+  std::string softmax_output_;
 };
 
 }  // namespace

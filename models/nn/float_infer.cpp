@@ -18,19 +18,22 @@ size_t element_count(const std::vector<int64_t>& shape) {
 std::vector<float> conv(const Op& op, const std::vector<float>& in) {
   const int64_t channels = op.in_shape[0], in_h = op.in_shape[1], in_w = op.in_shape[2];
   const int64_t outs = op.out_shape[0], out_h = op.out_shape[1], out_w = op.out_shape[2];
+  // Group g: output channels [g O/G, (g+1) O/G) read input channels [g C/G, (g+1) C/G).
+  const int64_t group_in = channels / op.group, group_out = outs / op.group;
   std::vector<float> out(size_t(outs * out_h * out_w));
   for (int64_t o = 0; o < outs; ++o)
     for (int64_t y = 0; y < out_h; ++y)
       for (int64_t x = 0; x < out_w; ++x) {
         double sum = op.bias[size_t(o)];
-        for (int64_t c = 0; c < channels; ++c)
+        const int64_t c0 = o / group_out * group_in;
+        for (int64_t c = c0; c < c0 + group_in; ++c)
           for (int64_t ky = 0; ky < op.kernel_h; ++ky) {
             int64_t iy = y * op.stride_h - op.pad_top + ky;
             if (iy < 0 || iy >= in_h) continue;  // zero padding
             for (int64_t kx = 0; kx < op.kernel_w; ++kx) {
               int64_t ix = x * op.stride_w - op.pad_left + kx;
               if (ix < 0 || ix >= in_w) continue;
-              double w = op.weight[size_t(((o * channels + c) * op.kernel_h + ky) * op.kernel_w + kx)];
+              double w = op.weight[size_t(((o * group_in + c - c0) * op.kernel_h + ky) * op.kernel_w + kx)];
               sum += w * in[size_t((c * in_h + iy) * in_w + ix)];
             }
           }
@@ -76,6 +79,25 @@ std::vector<float> pool(const Op& op, const std::vector<float>& in) {
   return out;
 }
 
+// Every other digital op, in float as PyTorch computes it.
+std::vector<float> global_average(const Op& op, const std::vector<float>& in) {
+  const int64_t channels = op.in_shape[0];
+  const size_t plane = size_t(element_count(op.in_shape)) / size_t(channels);
+  std::vector<float> out(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    double sum = 0;
+    for (size_t k = 0; k < plane; ++k) sum += in[size_t(c) * plane + k];
+    out[size_t(c)] = float(sum / double(plane));
+  }
+  return out;
+}
+
+std::vector<float> affine(const Op& op, std::vector<float> x) {
+  const size_t plane = x.size() / op.scale.size();
+  for (size_t i = 0; i < x.size(); ++i) x[i] = x[i] * op.scale[i / plane] + op.shift[i / plane];
+  return x;
+}
+
 }  // namespace
 
 std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw,
@@ -83,22 +105,55 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
   if (input_chw.size() != element_count(net.input_shape))
     throw std::invalid_argument("forward_float: input has " + std::to_string(input_chw.size()) +
                                 " values, the network expects " + std::to_string(element_count(net.input_shape)));
-  if (per_op_outputs) per_op_outputs->clear();
-  std::vector<float> x = input_chw;
-  for (const Op& op : net.ops) {
+  if (net.ops.empty()) return input_chw;
+  std::vector<std::vector<float>> local;
+  std::vector<std::vector<float>>& outs = per_op_outputs ? *per_op_outputs : local;
+  outs.assign(net.ops.size(), {});
+  auto input = [&](int producer) -> const std::vector<float>& {
+    return producer == kNetworkInput ? input_chw : outs[size_t(producer)];
+  };
+  for (size_t i = 0; i < net.ops.size(); ++i) {
+    const Op& op = net.ops[i];
+    const std::vector<int> from = net.inputs_of(i);
+    const std::vector<float>& in = input(from[0]);
+    if (in.size() != element_count(op.in_shape))
+      throw std::invalid_argument("forward_float: op '" + op.name + "' reads " + std::to_string(in.size()) +
+                                  " values, expects " + std::to_string(element_count(op.in_shape)));
+    std::vector<float> x;
     switch (op.kind) {
-      case OpKind::conv: x = conv(op, x); break;
-      case OpKind::dense: x = dense(op, x); break;
+      case OpKind::conv: x = conv(op, in); break;
+      case OpKind::dense: x = dense(op, in); break;
       case OpKind::relu:
+        x = in;
         for (float& v : x) v = std::max(v, 0.f);
         break;
+      case OpKind::clip:
+        x = in;
+        for (float& v : x) v = std::min(std::max(v, op.clip_min), op.clip_max);
+        break;
+      case OpKind::leaky_relu:
+        x = in;
+        for (float& v : x) v = v < 0 ? v * op.alpha : v;
+        break;
+      case OpKind::affine: x = affine(op, in); break;
       case OpKind::maxpool:
-      case OpKind::avgpool: x = pool(op, x); break;
-      case OpKind::flatten: break;  // C,H,W order is already the flattened order
+      case OpKind::avgpool: x = pool(op, in); break;
+      case OpKind::global_avgpool: x = global_average(op, in); break;
+      case OpKind::add:
+        x = in;
+        for (size_t k = 1; k < from.size(); ++k) {
+          const std::vector<float>& other = input(from[k]);
+          for (size_t j = 0; j < x.size(); ++j) x[j] += other.at(j);
+        }
+        break;
+      case OpKind::concat:
+        for (int producer : from) x.insert(x.end(), input(producer).begin(), input(producer).end());
+        break;
+      case OpKind::flatten: x = in; break;  // C,H,W order is already the flattened order
     }
-    if (per_op_outputs) per_op_outputs->push_back(x);
+    outs[i] = std::move(x);
   }
-  return x;
+  return outs.back();
 }
 
 int argmax(const std::vector<float>& values) {

@@ -9,7 +9,7 @@
 namespace slq {
 
 // Runs all ops on one image (input in C,H,W order, size = product of net.input_shape) and returns
-// the last op's output. When per_op_outputs is given it receives every op's output, in op order.
+// the last op's output. When per_op_outputs is given it receives every op's output, indexed by op.
 // Throws std::invalid_argument when the input size does not match the network.
 std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw,
                                  std::vector<std::vector<float>>* per_op_outputs = nullptr);

@@ -1,5 +1,6 @@
 #include "models/nn/net_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -22,6 +23,124 @@ std::vector<int64_t> NetworkRunner::dump_shape(size_t layer) const {
   return net_.ops[runs_.front().layers[layer].op_index].out_shape;
 }
 
+namespace {
+
+// One op's output for one image in one encoding: N-bit activations with their scale, or the
+// digital unit's real values (docs/networks.md, "Digital ops").
+struct Tensor {
+  bool quantized = false;
+  std::vector<uint32_t> q;
+  double scale = 0;
+  std::vector<double> r;
+  std::vector<double> real() const {
+    if (!quantized) return r;
+    std::vector<double> v(q.size());
+    for (size_t k = 0; k < q.size(); ++k) v[k] = double(q[k]) * scale;
+    return v;
+  }
+};
+
+// Max, average and global average pooling of real values (padding as in the integer pool).
+std::vector<double> pool_real(const Op& op, const std::vector<double>& in) {
+  if (op.kind == OpKind::global_avgpool) {
+    const size_t C = static_cast<size_t>(op.in_shape[0]), plane = in.size() / C;
+    std::vector<double> out(C, 0.0);
+    for (size_t c = 0; c < C; ++c) {
+      for (size_t k = 0; k < plane; ++k) out[c] += in[c * plane + k];
+      out[c] /= double(plane);
+    }
+    return out;
+  }
+  const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
+  const int64_t OH = op.out_shape[1], OW = op.out_shape[2];
+  std::vector<double> out(static_cast<size_t>(C * OH * OW));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        double best = -INFINITY, sum = 0;
+        int count = 0;
+        for (int ky = 0; ky < op.kernel_h; ++ky)
+          for (int kx = 0; kx < op.kernel_w; ++kx) {
+            const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
+            if (y < 0 || y >= H || x < 0 || x >= Wd) {
+              count += op.count_include_pad;
+              continue;
+            }
+            const double v = in[static_cast<size_t>((c * H + y) * Wd + x)];
+            best = std::max(best, v);
+            sum += v;
+            ++count;
+          }
+        out[static_cast<size_t>((c * OH + oy) * OW + ox)] = op.kind == OpKind::maxpool ? best : sum / std::max(count, 1);
+      }
+  return out;
+}
+
+// A digital op on one image: integer pooling on N-bit activations, everything else on real
+// values, and a requantization where the plan stores N-bit activations.
+template <class Input>
+Tensor digital(const Network& net, const Calibration& cal, const ActivationPlan& plan, size_t i, int N, Input&& input) {
+  const Op& op = net.ops[i];
+  const std::vector<int> from = net.inputs_of(i);
+  const Tensor& in = input(from[0]);
+  Tensor t;
+  switch (op.kind) {
+    case OpKind::flatten: return in;
+    case OpKind::leaky_relu:
+      if (in.quantized) return in;  // N-bit activations are not negative
+      t.r = in.r;
+      for (double& v : t.r) v = v < 0 ? v * double(op.alpha) : v;
+      break;
+    case OpKind::maxpool:
+    case OpKind::avgpool:
+    case OpKind::global_avgpool:
+      if (in.quantized) {
+        t.quantized = true;
+        t.q = pool(op, in.q);
+        t.scale = in.scale;
+        return t;
+      }
+      t.r = pool_real(op, in.r);
+      break;
+    case OpKind::relu: t.r = in.real(); break;  // the requantization below clamps at 0
+    case OpKind::clip:
+      t.r = in.real();
+      for (double& v : t.r) v = std::min(std::max(v, double(op.clip_min)), double(op.clip_max));
+      break;
+    case OpKind::affine: {
+      t.r = in.real();
+      const size_t plane = t.r.size() / op.scale.size();
+      for (size_t k = 0; k < t.r.size(); ++k) t.r[k] = t.r[k] * double(op.scale[k / plane]) + double(op.shift[k / plane]);
+      break;
+    }
+    case OpKind::add:
+      t.r = in.real();
+      for (size_t k = 1; k < from.size(); ++k) {
+        const std::vector<double> other = input(from[k]).real();
+        for (size_t j = 0; j < t.r.size(); ++j) t.r[j] += other[j];
+      }
+      break;
+    case OpKind::concat:
+      for (int p : from) {
+        const std::vector<double> part = input(p).real();
+        t.r.insert(t.r.end(), part.begin(), part.end());
+      }
+      break;
+    case OpKind::conv:
+    case OpKind::dense: throw std::logic_error("digital: op '" + op.name + "' runs on the array");
+  }
+  if (plan.requantized[i]) {  // stored as N-bit activations at this op's calibrated scale
+    t.quantized = true;
+    t.scale = cal.out_scale[i];
+    t.q.resize(t.r.size());
+    for (size_t k = 0; k < t.r.size(); ++k) t.q[k] = requantize(t.r[k], t.scale, N);
+    t.r.clear();
+  }
+  return t;
+}
+
+}  // namespace
+
 void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, PassExecutor& exec) {
   const int P = array_.lanes;
   const int N = array_.stream_bits;
@@ -32,42 +151,52 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
                             " of a data set of " + std::to_string(data.size()));
   if (count > static_cast<size_t>(P))
     throw std::out_of_range("run_batch: " + std::to_string(count) + " images for " + std::to_string(P) + " lanes");
-  // acts[encoding][image]: the current activation tensor of each image, per encoding.
-  std::vector<std::vector<std::vector<uint32_t>>> acts(E, std::vector<std::vector<uint32_t>>(count));
+  const ActivationPlan plan = activation_plan(net_);
+  // out[encoding][image][op]: every op's output; the network input is its own tensor.
+  std::vector<std::vector<Tensor>> inputs(E, std::vector<Tensor>(count));
+  std::vector<std::vector<std::vector<Tensor>>> out(E, std::vector<std::vector<Tensor>>(count, std::vector<Tensor>(net_.ops.size())));
   for (size_t e = 0; e < E; ++e)
-    for (size_t b = 0; b < count; ++b) acts[e][b] = pixels_to_activations(data, first + b, N);
-  double act_scale = cal_.input_scale;
-  std::vector<std::vector<std::vector<double>>> logits(E, std::vector<std::vector<double>>(count));
+    for (size_t b = 0; b < count; ++b) {
+      inputs[e][b].quantized = true;
+      inputs[e][b].q = pixels_to_activations(data, first + b, N);
+      inputs[e][b].scale = cal_.input_scale;
+    }
+  auto tensor = [&](size_t e, size_t b, int producer) -> const Tensor& {
+    return producer == kNetworkInput ? inputs[e][b] : out[e][b][static_cast<size_t>(producer)];
+  };
   std::vector<PassRequest> requests(E);
   std::vector<PassOutcome> outs(E);
 
   size_t layer = 0;
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const Op& op = net_.ops[i];
+    const std::vector<int> from = net_.inputs_of(i);
     // Every op below indexes its input by op.in_shape: a tensor of another size is a bug, not a read out of bounds.
     size_t in_values = 1;
     for (int64_t d : op.in_shape) in_values *= static_cast<size_t>(d);
-    for (const auto& per_image : acts)
-      for (const auto& a : per_image)
-        if (a.size() != in_values)
-          throw std::logic_error("run_batch: op '" + op.name + "' expects " + std::to_string(in_values) +
-                                 " input values, got " + std::to_string(a.size()));
-    if (op.kind == OpKind::maxpool || op.kind == OpKind::avgpool) {
-      for (auto& per_image : acts)
-        for (auto& a : per_image) a = pool(op, a);
+    for (size_t e = 0; e < E; ++e)
+      for (size_t b = 0; b < count; ++b) {
+        const Tensor& t = tensor(e, b, from[0]);
+        if ((t.quantized ? t.q.size() : t.r.size()) != in_values)
+          throw std::logic_error("run_batch: op '" + op.name + "' expects " + std::to_string(in_values) + " input values");
+      }
+    if (!is_compute(op.kind)) {
+      for (size_t e = 0; e < E; ++e)
+        for (size_t b = 0; b < count; ++b) out[e][b][i] = digital(net_, cal_, plan, i, N, [&](int p) -> const Tensor& { return tensor(e, b, p); });
       continue;
     }
-    if (op.kind != OpKind::conv && op.kind != OpKind::dense) continue;  // relu fused below, flatten is a view
-    const bool last = layer + 1 == runs_.front().layers.size();
     const int rows = runs_.front().layers[layer].rows, cols = runs_.front().layers[layer].cols;
     const int64_t positions = op.kind == OpKind::conv ? op.out_shape[1] * op.out_shape[2] : 1;
+    const int groups = op.kind == OpKind::conv ? op.group : 1;
+    const int group_rows = rows / groups;
     // acc[encoding][image][row * positions + position]
     std::vector<std::vector<std::vector<int64_t>>> acc(
         E, std::vector<std::vector<int64_t>>(count, std::vector<int64_t>(static_cast<size_t>(rows * positions))));
-    auto run_step = [&](size_t image, int64_t first_pos, int active, auto&& fill_lane, auto&& store_lane) {
+    auto run_step = [&](int group, size_t image, int64_t first_pos, int active, auto&& fill_lane, auto&& store_lane) {
       for (size_t e = 0; e < E; ++e) {
         PassRequest& r = requests[e];
-        r.layer = &runs_[e].layers[layer];
+        const QuantLayer& q = runs_[e].layers[layer];
+        r.layer = groups > 1 ? &q.groups[static_cast<size_t>(group)] : &q;
         r.acts.assign(static_cast<size_t>(P) * cols, 0);
         r.active_lanes = active;
         r.first_image = image;
@@ -79,30 +208,36 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
       for (size_t e = 0; e < E; ++e) {
         runs_[e].layer_stats[layer] += outs[e].stats;
         for (int lane = 0; lane < active; ++lane)
-          for (int row = 0; row < rows; ++row) store_lane(e, lane, row, outs[e].acc[static_cast<size_t>(row) * P + lane]);
+          for (int row = 0; row < group_rows; ++row)
+            store_lane(e, lane, group * group_rows + row, outs[e].acc[static_cast<size_t>(row) * P + lane]);
       }
     };
     if (op.kind == OpKind::conv) {
-      // im2col through a table of input indices, made once per layer and batch.
-      const std::vector<int32_t> table = im2col_table(op);
-      for (size_t b = 0; b < count; ++b)
-        for (int64_t p0 = 0; p0 < positions; p0 += P) {
-          const int active = static_cast<int>(std::min<int64_t>(P, positions - p0));
-          run_step(first + b, p0, active,
-                   [&](size_t e, int lane, uint32_t* col) {
-                     const int32_t* index = &table[static_cast<size_t>((p0 + lane) * cols)];
-                     const std::vector<uint32_t>& in = acts[e][b];
-                     for (int k = 0; k < cols; ++k) col[k] = index[k] < 0 ? 0 : in[static_cast<size_t>(index[k])];
-                   },
-                   [&](size_t e, int lane, int row, int64_t v) { acc[e][b][static_cast<size_t>(row * positions + p0 + lane)] = v; });
-        }
+      // im2col through a table of input indices, made once per layer, group and batch. A group's
+      // stream runs against its own input channels: lanes are output positions, as without groups.
+      for (int g = 0; g < groups; ++g) {
+        const std::vector<int32_t> table = im2col_table(op, g);
+        for (size_t b = 0; b < count; ++b)
+          for (int64_t p0 = 0; p0 < positions; p0 += P) {
+            const int active = static_cast<int>(std::min<int64_t>(P, positions - p0));
+            run_step(g, first + b, p0, active,
+                     [&](size_t e, int lane, uint32_t* col) {
+                       const int32_t* index = &table[static_cast<size_t>((p0 + lane) * cols)];
+                       const std::vector<uint32_t>& in = tensor(e, b, from[0]).q;
+                       for (int k = 0; k < cols; ++k) col[k] = index[k] < 0 ? 0 : in[static_cast<size_t>(index[k])];
+                     },
+                     [&](size_t e, int lane, int row, int64_t v) { acc[e][b][static_cast<size_t>(row * positions + p0 + lane)] = v; });
+          }
+      }
     } else {
-      run_step(first, -1, static_cast<int>(count),
-               [&](size_t e, int lane, uint32_t* col) { std::copy(acts[e][lane].begin(), acts[e][lane].end(), col); },
+      run_step(0, first, -1, static_cast<int>(count),
+               [&](size_t e, int lane, uint32_t* col) {
+                 const std::vector<uint32_t>& in = tensor(e, static_cast<size_t>(lane), from[0]).q;
+                 std::copy(in.begin(), in.end(), col);
+               },
                [&](size_t e, int lane, int row, int64_t v) { acc[e][lane][static_cast<size_t>(row)] = v; });
     }
-    // Post-processing (docs/networks.md): bias, then ReLU + requantization, or the logits of the last layer.
-    const double out_scale = cal_.out_scale[i];
+    // The digital unit: bias, then the ops that follow (docs/networks.md).
     for (size_t e = 0; e < E; ++e) {
       EncodingRun& run = runs_[e];
       const QuantLayer& q = run.layers[layer];
@@ -113,27 +248,21 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
           auto& d = run.dumps[layer];
           for (int64_t v : a) d.push_back(static_cast<int32_t>(v));
         }
-        std::vector<double> y(a.size());
+        const double act_scale = tensor(e, b, from[0]).scale;
+        Tensor& y = out[e][b][i];
+        y.r.resize(a.size());
         for (int row = 0; row < rows; ++row)
           for (int64_t p = 0; p < positions; ++p) {
             const size_t at = static_cast<size_t>(row * positions + p);
-            y[at] = double(a[at]) * q.row_scale[row] * act_scale + double(op.bias[row]);
+            y.r[at] = double(a[at]) * q.row_scale[row] * act_scale + double(op.bias[row]);
           }
-        if (last) {
-          logits[e][b] = y;
-        } else {
-          std::vector<uint32_t>& next = acts[e][b];
-          next.resize(y.size());
-          for (size_t k = 0; k < y.size(); ++k) next[k] = requantize(y[k], out_scale, N);
-        }
       }
     }
-    if (!last) act_scale = out_scale;
     ++layer;
   }
   for (size_t e = 0; e < E; ++e)
     for (size_t b = 0; b < count; ++b) {
-      const auto& l = logits[e][b];
+      const std::vector<double> l = out[e][b].back().real();
       const int pred = static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
       runs_[e].predictions.push_back(pred);
       runs_[e].correct += pred == data.labels[first + b];

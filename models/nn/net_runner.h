@@ -28,7 +28,12 @@ struct EncodingRun {
   // W-bit words of the network's image in this encoding (what the weight memory holds).
   uint64_t memory_words() const {
     uint64_t words = 0;
-    for (const QuantLayer& q : layers) words += q.image.stream.mem.size();
+    for (const QuantLayer& q : layers)
+      if (q.groups.empty()) {
+        words += q.image.stream.mem.size();
+      } else {
+        for (const QuantLayer& g : q.groups) words += g.image.stream.mem.size();  // each group word-aligned
+      }
     return words;
   }
 };

@@ -15,28 +15,80 @@ namespace slq {
 std::vector<size_t> compute_ops(const Network& net) {
   std::vector<size_t> out;
   for (size_t i = 0; i < net.ops.size(); ++i)
-    if (net.ops[i].kind == OpKind::conv || net.ops[i].kind == OpKind::dense) out.push_back(i);
+    if (is_compute(net.ops[i].kind)) out.push_back(i);
   return out;
+}
+
+ActivationPlan activation_plan(const Network& net) {
+  const size_t n = net.ops.size();
+  ActivationPlan plan{std::vector<bool>(n), std::vector<bool>(n), std::vector<bool>(n)};
+  auto nonneg = [&](int p) { return p == kNetworkInput || plan.non_negative[size_t(p)]; };
+  auto quantized = [&](int p) { return p == kNetworkInput || plan.quantized[size_t(p)]; };
+  std::vector<bool> feeds_array(n, false);
+  for (size_t i = 0; i < n; ++i)
+    if (is_compute(net.ops[i].kind))
+      for (int p : net.inputs_of(i))
+        if (p != kNetworkInput) feeds_array[size_t(p)] = true;
+  for (size_t i = 0; i < n; ++i) {
+    const Op& op = net.ops[i];
+    const std::vector<int> in = net.inputs_of(i);
+    bool all_nonneg = true, all_q = true;
+    for (int p : in) {
+      all_nonneg = all_nonneg && nonneg(p);
+      all_q = all_q && quantized(p);
+    }
+    bool nn = false, q = false, requant = false;
+    switch (op.kind) {
+      case OpKind::conv:
+      case OpKind::dense:
+      case OpKind::affine: break;
+      case OpKind::relu: nn = requant = true; break;
+      case OpKind::clip: nn = requant = op.clip_min >= 0; break;
+      case OpKind::add: nn = all_nonneg; break;
+      case OpKind::concat: nn = all_nonneg, requant = all_nonneg; break;
+      case OpKind::leaky_relu:  // the identity on values that cannot be negative
+      case OpKind::maxpool:
+      case OpKind::avgpool:
+      case OpKind::global_avgpool:
+      case OpKind::flatten: nn = all_nonneg, q = all_q && all_nonneg; break;
+    }
+    // Real values the array reads are stored as N-bit activations where they are made.
+    if (!q && nn && feeds_array[i]) requant = true;
+    plan.non_negative[i] = nn;
+    plan.requantized[i] = requant;
+    plan.quantized[i] = q || requant;
+  }
+  return plan;
 }
 
 void check_mappable(const Network& net) {
   const auto compute = compute_ops(net);
   if (compute.empty()) throw InputError(net.path, "", "the model has no Conv, Gemm or MatMul to map onto the array");
-  for (size_t k = 0; k < compute.size(); ++k) {
-    const size_t i = compute[k];
-    const Op& op = net.ops[i];
-    if (k + 1 < compute.size()) {
-      if (i + 1 >= net.ops.size() || net.ops[i + 1].kind != OpKind::relu)
-        throw InputError(net.path, "node '" + op.name + "'",
-                         "must be followed by Relu: the array's activations are unsigned N-bit integers");
-    } else if (i + 1 != net.ops.size()) {
-      throw InputError(net.path, "node '" + net.ops[i + 1].name + "'",
-                       "the last Conv/Gemm must end the network (its outputs are the logits)");
-    }
-  }
+  const ActivationPlan plan = activation_plan(net);
+  for (size_t i : compute)
+    for (int p : net.inputs_of(i))
+      if (p != kNetworkInput && !plan.non_negative[size_t(p)])
+        throw InputError(net.path, "node '" + net.ops[i].name + "'",
+                         "reads the output of '" + net.ops[size_t(p)].name + "' (" + to_string(net.ops[size_t(p)].kind) +
+                             "), which can be negative; the array's activations are unsigned N-bit integers: "
+                             "put a Relu or Clip(min >= 0) between them");
 }
 
-QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOptions& options) {
+double layer_output_scale(const Network& net, const Calibration& cal, size_t op) {
+  for (size_t j = op + 1; j < net.ops.size(); ++j) {
+    const std::vector<int> in = net.inputs_of(j);
+    if (std::find(in.begin(), in.end(), int(op)) == in.end()) continue;
+    const bool requantizes = net.ops[j].kind == OpKind::relu || net.ops[j].kind == OpKind::clip;
+    return requantizes && net.readers_of(op) == 1 && j < cal.out_scale.size() ? cal.out_scale[j] : 0.0;
+  }
+  return 0.0;
+}
+
+namespace {
+
+// Rows [row0, row1) of compute op `op_index`, with the scale of the whole layer (per layer) or of
+// each row (per channel): the whole layer, or one group of a grouped convolution.
+QuantLayer quantize_rows(const Network& net, size_t op_index, int row0, int row1, const QuantOptions& options) {
   const Op& op = net.ops[op_index];
   const CodeParams& p = options.code;
   // load_onnx rejects these; a Network built in code must not divide by zero or cast NaN either.
@@ -48,12 +100,13 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
   QuantLayer L;
   L.op_index = op_index;
   L.name = sanitize_name(op.name);
-  L.rows = static_cast<int>(op.weight_shape[0]);
+  L.rows = row1 - row0;
   L.cols = static_cast<int>(op.weight.size() / op.weight_shape[0]);
   L.image.layer = L.name;
   L.image.params = p;
   L.image.shape = op.weight_shape;
-  L.image.weight_count = op.weight.size();
+  L.image.shape[0] = L.rows;
+  L.image.weight_count = static_cast<size_t>(L.rows) * static_cast<size_t>(L.cols);
 
   // Scale per layer (U = 2^u) or per output channel; linear uses S = max|w| / (2^N - 1).
   auto max_abs = [&](size_t from, size_t to) {
@@ -68,7 +121,8 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
     const double step = linear_step(max_abs(0, op.weight.size()), p.stream_bits);
     L.image.linear_step = step;
     L.row_scale.assign(L.rows, step * double(1u << p.stream_bits));
-    for (float w : op.weight) {
+    for (size_t i = row0 * per_row; i < row1 * per_row; ++i) {
+      const float w = op.weight[i];
       const int q = linear_quantize(w, step, p.stream_bits);
       words.add({q});
       signal += double(w) * w;
@@ -76,7 +130,7 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
     }
   } else {
     if (options.per_channel_scale) {
-      for (int r = 0; r < L.rows; ++r) L.image.scale_exponents.push_back(scale_exponent(max_abs(r * per_row, (r + 1) * per_row)));
+      for (int r = row0; r < row1; ++r) L.image.scale_exponents.push_back(scale_exponent(max_abs(r * per_row, (r + 1) * per_row)));
     } else {
       L.image.scale_exponents.push_back(scale_exponent(max_abs(0, op.weight.size())));
     }
@@ -84,8 +138,8 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
     // slq_encode_fixed). Linear rounding has no hardware: the software quantizer on w / U.
     const bool by_encoder = p.rounding == Rounding::log;
     const LogQuantConfig encoder = by_encoder ? make_logquant_config(p) : LogQuantConfig{};
-    for (int r = 0; r < L.rows; ++r) {
-      const int u = L.image.scale_exponents[options.per_channel_scale ? r : 0];
+    for (int r = row0; r < row1; ++r) {
+      const int u = L.image.scale_exponents[options.per_channel_scale ? r - row0 : 0];
       const double U = std::ldexp(1.0, u);
       L.row_scale.push_back(U);
       for (size_t k = 0; k < per_row; ++k) {
@@ -111,6 +165,26 @@ QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOption
   // The golden terms come from the quantizer's words, not from the packed image: the decoder is
   // checked against something that did not go through it.
   L.terms = stream_terms(words, p);
+  return L;
+}
+
+}  // namespace
+
+QuantLayer quantize_layer(const Network& net, size_t op_index, const QuantOptions& options) {
+  const Op& op = net.ops[op_index];
+  // load_onnx rejects these; a Network built in code must not divide by zero either.
+  if (op.weight_shape.empty() || op.weight_shape[0] < 1 || op.group < 1 || op.weight_shape[0] % op.group != 0)
+    throw InputError(net.path, "node '" + op.name + "'", "a layer needs at least one output per group");
+  const int rows = static_cast<int>(op.weight_shape[0]);
+  QuantLayer L = quantize_rows(net, op_index, 0, rows, options);
+  if (op.group > 1) {
+    const int per_group = rows / op.group;
+    for (int g = 0; g < op.group; ++g) {
+      L.groups.push_back(quantize_rows(net, op_index, g * per_group, (g + 1) * per_group, options));
+      L.groups.back().name = L.name + ".g" + std::to_string(g);
+      L.groups.back().image.layer = L.groups.back().name;
+    }
+  }
   return L;
 }
 
@@ -153,25 +227,23 @@ Calibration calibrate(const Network& net, const Dataset& train, size_t images, i
   cal.out_scale.assign(net.ops.size(), 0.0);
   cal.images = static_cast<int>(std::min(images, train.size()));
   cal.percentile = percentile;
-  const auto compute = compute_ops(net);
+  const ActivationPlan plan = activation_plan(net);
   std::vector<std::vector<float>> samples(net.ops.size());
   const size_t pixels = size_t(train.rows) * train.cols;
   std::vector<std::vector<float>> outputs;
   for (int n = 0; n < cal.images; ++n) {
     throw_if_interrupted();
     forward_float(net, image_to_input(train.image(n), pixels), &outputs);
-    for (size_t k = 0; k + 1 < compute.size(); ++k) {
-      const auto& post_relu = outputs[compute[k] + 1];
-      samples[compute[k]].insert(samples[compute[k]].end(), post_relu.begin(), post_relu.end());
-    }
+    for (size_t i = 0; i < net.ops.size(); ++i)
+      if (plan.requantized[i]) samples[i].insert(samples[i].end(), outputs[i].begin(), outputs[i].end());
   }
-  for (size_t k = 0; k + 1 < compute.size(); ++k) {
-    auto& s = samples[compute[k]];
+  for (size_t i = 0; i < net.ops.size(); ++i) {
+    auto& s = samples[i];
     if (s.empty()) continue;
     const size_t at = std::min(s.size() - 1, static_cast<size_t>(percentile / 100.0 * double(s.size())));
     std::nth_element(s.begin(), s.begin() + at, s.end());
     const double top = std::max(1e-6, double(s[at]));
-    cal.out_scale[compute[k]] = top / double((1u << stream_bits) - 1);
+    cal.out_scale[i] = top / double((1u << stream_bits) - 1);
   }
   return cal;
 }
@@ -192,6 +264,16 @@ std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, i
 }
 
 std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) {
+  if (op.kind == OpKind::global_avgpool) {  // the mean of each channel, rounded half up
+    const size_t C = static_cast<size_t>(op.in_shape[0]), plane = in.size() / C;
+    std::vector<uint32_t> out(C);
+    for (size_t c = 0; c < C; ++c) {
+      uint64_t sum = 0;
+      for (size_t k = 0; k < plane; ++k) sum += in[c * plane + k];
+      out[c] = static_cast<uint32_t>((sum * 2 + plane) / (2 * plane));
+    }
+    return out;
+  }
   const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
   const int64_t OH = op.out_shape[1], OW = op.out_shape[2];
   std::vector<uint32_t> out(static_cast<size_t>(C * OH * OW));
@@ -217,8 +299,9 @@ std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) {
   return out;
 }
 
-std::vector<int32_t> im2col_table(const Op& op) {
-  const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
+std::vector<int32_t> im2col_table(const Op& op, int group) {
+  const int64_t C = op.in_shape[0] / op.group, H = op.in_shape[1], Wd = op.in_shape[2];
+  const int64_t c0 = int64_t(group) * C;
   const int64_t OW = op.out_shape[2], positions = op.out_shape[1] * op.out_shape[2];
   const int KH = static_cast<int>(op.weight_shape[2]), KW = static_cast<int>(op.weight_shape[3]);
   std::vector<int32_t> table;
@@ -229,14 +312,15 @@ std::vector<int32_t> im2col_table(const Op& op) {
       for (int ky = 0; ky < KH; ++ky)
         for (int kx = 0; kx < KW; ++kx) {
           const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
-          table.push_back((y < 0 || y >= H || x < 0 || x >= Wd) ? -1 : static_cast<int32_t>((c * H + y) * Wd + x));
+          table.push_back((y < 0 || y >= H || x < 0 || x >= Wd) ? -1 : static_cast<int32_t>(((c0 + c) * H + y) * Wd + x));
         }
   }
   return table;
 }
 
-void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out) {
-  const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
+void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out, int group) {
+  const int64_t C = op.in_shape[0] / op.group, H = op.in_shape[1], Wd = op.in_shape[2];
+  const int64_t c0 = int64_t(group) * C;
   const int64_t OW = op.out_shape[2];
   const int64_t oy = pos / OW, ox = pos % OW;
   const int KH = static_cast<int>(op.weight_shape[2]), KW = static_cast<int>(op.weight_shape[3]);
@@ -245,7 +329,7 @@ void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos,
     for (int ky = 0; ky < KH; ++ky)
       for (int kx = 0; kx < KW; ++kx, ++k) {
         const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
-        column_out[k] = (y < 0 || y >= H || x < 0 || x >= Wd) ? 0 : in[static_cast<size_t>((c * H + y) * Wd + x)];
+        column_out[k] = (y < 0 || y >= H || x < 0 || x >= Wd) ? 0 : in[static_cast<size_t>(((c0 + c) * H + y) * Wd + x)];
       }
 }
 

@@ -114,11 +114,13 @@ void model_passes(const CompareFlags& f, ComparePasses& out) {
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   quantize_all(net, o, out);
   NetworkRunner runner(net, cal, o.array(), out.runs, false);
-  PassCapture capture(o.array(), name, position);
+  // A grouped convolution's passes run one group's stream each: compare group 0's.
+  PassCapture capture(o.array(), op.group > 1 ? name + ".g0" : name, position);
   runner.run_batch(test, f.image, images, capture);
   if (capture.captured.empty()) throw std::logic_error("compare: the pass of " + name + " was never run");
   out.requests = capture.captured;
-  out.title = "layer " + name + " (" + op.name + "), " + std::to_string(out.requests[0].layer->rows) + " x " +
+  out.title = "layer " + name + " (" + op.name + ")" + (op.group > 1 ? " group 0 of " + std::to_string(op.group) : "") +
+              ", " + std::to_string(out.requests[0].layer->rows) + " x " +
               std::to_string(out.requests[0].layer->cols) + " weights, " +
               (op.kind == OpKind::conv ? "image " + std::to_string(f.image) + ", " : "") + lanes_are;
 }

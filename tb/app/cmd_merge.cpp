@@ -49,14 +49,31 @@ struct Part {
 };
 
 void merge_command(const MergeFlags& f) {
-  std::vector<Part> parts;
   std::string options_text;
   for (const std::string& dir : f.dirs) {
     const std::string yaml = read_text(dir + "/options.yaml");
-    if (parts.empty()) options_text = yaml;
+    if (options_text.empty()) options_text = yaml;
     else if (yaml != options_text)
       throw InputError(dir + "/options.yaml", "", "the runs' options differ from " + f.dirs.front() +
                                                       "'s (" + first_difference(options_text, yaml) + ")");
+  }
+  tb::Options o;
+  tb::apply_options_file(o, f.dirs.front() + "/options.yaml");
+  tb::RunSetup setup(o);
+  const tb::RunReport report = tb::merge_runs(f.dirs, setup, f.reproducible);
+  tb::write_reports(report, f.report_dir);
+  tb::print_table(report, std::cout);
+  spdlog::info("merged {} runs ({} images from {}) into {}", f.dirs.size(), report.images, report.first_image,
+               f.report_dir);
+}
+
+}  // namespace
+
+namespace tb {
+
+RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool reproducible) {
+  std::vector<Part> parts;
+  for (const std::string& dir : dirs) {
     const std::string state_path = dir + "/state.json";
     Part p{dir, tb::RunState::from_json(read_text(state_path), state_path)};
     if (!p.state.complete)
@@ -77,10 +94,6 @@ void merge_command(const MergeFlags& f) {
       throw InputError(parts[k].dir, "", "images " + std::to_string(end) + ".." + std::to_string(next - 1) +
                                              " are in none of the runs");
   }
-
-  tb::Options o;
-  tb::apply_options_file(o, f.dirs.front() + "/options.yaml");
-  tb::RunSetup setup(o);
   for (const Part& p : parts)
     if (p.state.energy_table_digest != setup.energy.digest)
       throw InputError(p.dir + "/state.json", "", "made with another energy table than " + setup.options.energy_table +
@@ -91,7 +104,7 @@ void merge_command(const MergeFlags& f) {
     r.layer_macs.assign(r.layers.size(), 0);
     r.layer_passes.assign(r.layers.size(), 0);
   }
-  tb::RunReport report = setup.report(runs, f.reproducible);
+  tb::RunReport report = setup.report(runs, reproducible);
   report.first_image = parts.front().state.first_image;
   report.images_requested = 0;
   for (const Part& p : parts) {
@@ -109,17 +122,17 @@ void merge_command(const MergeFlags& f) {
                                     p.state.float_predictions.end());
   }
   // The float reference's labels are not in the states: count agreement with the test labels again.
-  const Dataset test = load_fashion_mnist(o.data_dir, false, report.first_image + report.images);
+  const Dataset test = load_fashion_mnist(setup.options.data_dir, false, report.first_image + report.images);
   size_t correct = 0;
   for (size_t i = 0; i < report.images; ++i)
     correct += report.float_predictions[i] == test.labels[report.first_image + i];
   report.float_accuracy = report.images ? double(correct) / double(report.images) : 0.0;
-  tb::write_reports(report, f.report_dir);
-  tb::print_table(report, std::cout);
-  spdlog::info("merged {} runs ({} images from {}) into {}", parts.size(), report.images, report.first_image,
-               f.report_dir);
+  return report;
 }
 
+}  // namespace tb
+
+namespace {
 }  // namespace
 
 void register_merge(CLI::App& app) {

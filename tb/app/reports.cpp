@@ -107,7 +107,9 @@ std::string summary_json(const RunReport& r) {
     L["weight_shape"] = op.weight_shape;
     L["output_shape"] = op.out_shape;
     L["weights"] = q.image.weight_count;
-    L["activation_scale"] = r.calibration->out_scale[q.op_index];
+    if (op.group > 1) L["group"] = op.group;
+    if (!op.folded.empty()) L["folded_batchnorm"] = op.folded;
+    L["activation_scale"] = layer_output_scale(*r.net, *r.calibration, q.op_index);
     layers.push_back(L);
   }
   j["layers"] = layers;

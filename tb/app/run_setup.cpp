@@ -17,6 +17,12 @@ RunSetup::RunSetup(Options o) : options(std::move(o)) {
   const Dataset train = load_fashion_mnist(options.data_dir, true, static_cast<size_t>(options.calibration_images));
   check_training_set(net, train);
   spdlog::info("model {}: {} ops; calibrating on {} training images", options.model, net.ops.size(), train.size());
+  for (const Op& op : net.ops) {
+    if (!op.folded.empty()) spdlog::info("BatchNormalization '{}' folded into '{}'", op.folded, op.name);
+    if (op.kind == OpKind::affine) spdlog::info("BatchNormalization '{}' runs as a digital per-channel affine", op.name);
+    if (op.group > 1) spdlog::info("'{}': {} groups, one weight stream per group", op.name, op.group);
+  }
+  if (!net.dropped_softmax.empty()) spdlog::info("'{}' ends the model: dropped (the argmax is the same)", net.dropped_softmax);
   try {
     calibration = calibrate(net, train, train.size(), options.stream_bits, options.calibration_percentile);
   } catch (const Interrupted&) {

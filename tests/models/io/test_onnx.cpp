@@ -11,6 +11,8 @@
 
 #include "models/errors.h"
 #include "models/io/onnx_model.h"
+#include "models/nn/float_infer.h"
+#include "models/nn/qnet.h"
 #include "tests/models/io/onnx_test_util.h"
 
 namespace slq {
@@ -309,7 +311,7 @@ TEST(OnnxLoader, HugeOutputsAreRejected) {
   EXPECT_EQ(load_onnx(ok.save("smallpool")).ops.at(0).out_shape, (std::vector<int64_t>{1, 4, 4}));
 }
 
-TEST(OnnxLoader, ConvGroupsAndDilationsAreRejected) {
+TEST(OnnxLoader, GroupsThatDoNotDivideAndDilationsAreRejected) {
   auto grouped = conv_flatten_gemm();
   set_int(grouped.graph()->mutable_node(0), "group", 2);
   expect_input_error(grouped.save("group"), "node 'conv'", "group");
@@ -318,16 +320,16 @@ TEST(OnnxLoader, ConvGroupsAndDilationsAreRejected) {
   expect_input_error(dilated.save("dilation"), "node 'conv'", "dilations");
 }
 
-TEST(OnnxLoader, BranchingGraphIsNotAChain) {
+TEST(OnnxLoader, BranchesThatMissTheOutputAreRejected) {
   ModelBuilder b({4}, "y");
   b.node("Relu", "a", {"x"}, "y");
   b.node("Relu", "b", {"x"}, "z");
-  expect_input_error(b.save("branch"), "tensor 'x'", "single chain");
+  expect_input_error(b.save("branch"), "node 'b'", "does not lead to the graph output 'y'");
 
   ModelBuilder dangling({4}, "y");
   dangling.node("Relu", "a", {"x"}, "y");
   dangling.node("Relu", "orphan", {"elsewhere"}, "z");
-  expect_input_error(dangling.save("dangling"), "node 'orphan'", "not on the chain");
+  expect_input_error(dangling.save("dangling"), "node 'orphan'", "no earlier node produces");
 }
 
 TEST(OnnxLoader, MissingFile) {
@@ -381,6 +383,252 @@ TEST(NetworkNames, SanitizeName) {
   EXPECT_EQ(sanitize_name(""), "layer");
   EXPECT_STREQ(to_string(OpKind::maxpool), "maxpool");
   EXPECT_STREQ(to_string(OpKind::dense), "dense");
+}
+
+
+// ---- graphs as researchers export them ----
+
+void set_float(onnx::NodeProto* node, const std::string& name, float value) {
+  auto* a = node->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(value);
+}
+
+onnx::TensorProto scalar(const std::string& name, float v) {
+  onnx::TensorProto t = float_tensor(name, {}, {v});
+  return t;
+}
+
+// x {2,4,4} -> conv3x3 pad 1 (2->2) -> BN (folded) -> Relu -> depthwise 3x3 (group 2) -> BN (folded)
+//   -> Add(x's Relu) -> Relu+Clip(0,6) -> GlobalAveragePool -> Shape/Gather/Unsqueeze/Concat -> Reshape
+//   -> Dropout -> Gemm(2->3) -> Softmax
+ModelBuilder residual_graph() {
+  ModelBuilder b({2, 4, 4}, "prob");
+  b.node("Relu", "in_relu", {"x"}, "xr");
+  auto* c1 = b.node("Conv", "c1", {"xr", "w1"}, "c1o");
+  set_ints(c1, "kernel_shape", {3, 3});
+  set_ints(c1, "pads", {1, 1, 1, 1});
+  std::vector<float> w1(36);
+  for (size_t i = 0; i < w1.size(); ++i) w1[i] = float(int(i % 7) - 3) * 0.1f;
+  b.initializer(float_tensor("w1", {2, 2, 3, 3}, w1));
+  auto* bn1 = b.node("BatchNormalization", "bn1", {"c1o", "g1", "be1", "m1", "v1"}, "b1o");
+  set_float(bn1, "epsilon", 1e-5f);
+  b.initializer(float_tensor("g1", {2}, {2.0f, 0.5f}));
+  b.initializer(float_tensor("be1", {2}, {0.1f, -0.2f}));
+  b.initializer(float_tensor("m1", {2}, {0.3f, -0.1f}));
+  b.initializer(float_tensor("v1", {2}, {4.0f, 0.25f}));
+  b.node("Relu", "r1", {"b1o"}, "r1o");
+  auto* dw = b.node("Conv", "dw", {"r1o", "wd", "bd"}, "dwo");
+  set_ints(dw, "kernel_shape", {3, 3});
+  set_ints(dw, "pads", {1, 1, 1, 1});
+  set_int(dw, "group", 2);
+  std::vector<float> wd(18);
+  for (size_t i = 0; i < wd.size(); ++i) wd[i] = float(int(i % 5) - 2) * 0.2f;
+  b.initializer(float_tensor("wd", {2, 1, 3, 3}, wd));
+  b.initializer(float_tensor("bd", {2}, {0.05f, -0.05f}));
+  b.node("BatchNormalization", "bn2", {"dwo", "g2", "be2", "m2", "v2"}, "b2o");
+  b.initializer(float_tensor("g2", {2}, {1.5f, 1.0f}));
+  b.initializer(float_tensor("be2", {2}, {0.0f, 0.3f}));
+  b.initializer(float_tensor("m2", {2}, {0.1f, 0.2f}));
+  b.initializer(float_tensor("v2", {2}, {1.0f, 2.0f}));
+  b.node("Add", "res", {"b2o", "xr"}, "sum");
+  b.node("Relu", "r2", {"sum"}, "r2o");
+  b.node("Clip", "clip", {"r2o", "lo", "hi"}, "c6");
+  b.initializer(scalar("lo", 0.f));
+  b.initializer(scalar("hi", 6.f));
+  b.node("GlobalAveragePool", "gap", {"c6"}, "g");
+  b.node("Shape", "shape", {"g"}, "s");
+  b.node("Gather", "gather", {"s", "zero"}, "n");
+  b.initializer(int64_tensor("zero", {0}));
+  b.graph()->mutable_initializer(b.graph()->initializer_size() - 1)->clear_dims();  // a scalar index
+  auto* unsq = b.node("Unsqueeze", "unsq", {"n", "axes0"}, "n1");
+  (void)unsq;
+  b.initializer(int64_tensor("axes0", {0}));
+  b.node("Concat", "cat", {"n1", "minus1"}, "target");
+  set_int(b.graph()->mutable_node(b.graph()->node_size() - 1), "axis", 0);
+  b.initializer(int64_tensor("minus1", {-1}));
+  b.node("Reshape", "flat", {"g", "target"}, "f");
+  b.node("Dropout", "drop", {"f"}, "fd");
+  auto* fc = b.node("Gemm", "fc", {"fd", "fw", "fb"}, "logits");
+  set_int(fc, "transB", 1);
+  b.initializer(float_tensor("fw", {3, 2}, {1, -1, 0.5f, 0.5f, -1, 2}));
+  b.initializer(float_tensor("fb", {3}, {0, 0.1f, -0.1f}));
+  b.node("Softmax", "softmax", {"logits"}, "prob");
+  return b;
+}
+
+TEST(OnnxGraph, ResidualGraphLoadsWithFoldsAndInputs) {
+  const Network net = load_onnx(residual_graph().save("residual"));
+  std::vector<OpKind> kinds;
+  for (const Op& op : net.ops) kinds.push_back(op.kind);
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::relu, OpKind::conv, OpKind::relu, OpKind::conv, OpKind::add, OpKind::clip,
+                                        OpKind::global_avgpool, OpKind::flatten, OpKind::dense}));
+  EXPECT_EQ(net.ops[1].folded, "bn1");
+  EXPECT_EQ(net.ops[3].folded, "bn2");
+  EXPECT_EQ(net.ops[3].group, 2);
+  EXPECT_EQ(net.ops[4].inputs, (std::vector<int>{3, 0}));  // the residual reads the input's Relu
+  EXPECT_EQ(net.ops[5].onnx_op, "Relu+Clip");               // Relu then Clip: one clip, min max(0, lo)
+  EXPECT_EQ(net.ops[5].clip_min, 0.f);
+  EXPECT_EQ(net.ops[5].clip_max, 6.f);
+  EXPECT_EQ(net.ops[6].out_shape, (std::vector<int64_t>{2, 1, 1}));
+  EXPECT_EQ(net.ops[7].out_shape, (std::vector<int64_t>{2}));
+  EXPECT_EQ(net.dropped_softmax, "softmax");
+  // Folding: w' = w * g / sqrt(v + eps), b' = (b - m) * g / sqrt(v + eps) + beta.
+  const double s0 = 2.0 / std::sqrt(4.0 + 1e-5), s1 = 0.5 / std::sqrt(0.25 + 1e-5);
+  EXPECT_FLOAT_EQ(net.ops[1].weight[0], float(-0.3 * s0));
+  EXPECT_FLOAT_EQ(net.ops[1].weight[18], float(double(float(int(18 % 7) - 3) * 0.1f) * s1));
+  EXPECT_FLOAT_EQ(net.ops[1].bias[0], float(-0.3 * s0 + 0.1));
+  EXPECT_FLOAT_EQ(net.ops[1].bias[1], float(0.1 * s1 - 0.2));
+  EXPECT_NO_THROW(check_mappable(net));
+}
+
+// The float inference of the loaded graph against the same arithmetic written out by hand.
+TEST(OnnxGraph, ResidualGraphFloatInferenceByHand) {
+  const Network net = load_onnx(residual_graph().save("residual_hand"));
+  std::vector<float> x(32);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 7 % 11) - 4) * 0.25f;
+  std::vector<std::vector<float>> outs;
+  const std::vector<float> logits = forward_float(net, x, &outs);
+  auto conv3x3 = [](const std::vector<float>& in, const std::vector<float>& w, const std::vector<float>& b, int group) {
+    std::vector<float> out(32);
+    const int per = 2 / group;
+    for (int o = 0; o < 2; ++o)
+      for (int y = 0; y < 4; ++y)
+        for (int xx = 0; xx < 4; ++xx) {
+          double sum = b[size_t(o)];
+          for (int c = o / (2 / group) * per; c < o / (2 / group) * per + per; ++c)
+            for (int ky = 0; ky < 3; ++ky)
+              for (int kx = 0; kx < 3; ++kx) {
+                const int iy = y + ky - 1, ix = xx + kx - 1;
+                if (iy < 0 || iy > 3 || ix < 0 || ix > 3) continue;
+                sum += double(w[size_t(((o * per + c % per) * 3 + ky) * 3 + kx)]) * in[size_t((c * 4 + iy) * 4 + ix)];
+              }
+          out[size_t((o * 4 + y) * 4 + xx)] = float(sum);
+        }
+    return out;
+  };
+  std::vector<float> xr = x;
+  for (float& v : xr) v = std::max(v, 0.f);
+  std::vector<float> a = conv3x3(xr, net.ops[1].weight, net.ops[1].bias, 1);
+  for (float& v : a) v = std::max(v, 0.f);
+  std::vector<float> d = conv3x3(a, net.ops[3].weight, net.ops[3].bias, 2);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = std::min(std::max(d[i] + xr[i], 0.f), 6.f);
+  float g[2] = {0, 0};
+  for (size_t i = 0; i < 32; ++i) g[i / 16] += d[i] / 16;
+  const float expect[3] = {g[0] - g[1], 0.5f * g[0] + 0.5f * g[1] + 0.1f, -g[0] + 2 * g[1] - 0.1f};
+  ASSERT_EQ(logits.size(), 3u);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(logits[size_t(k)], expect[k], 1e-5f);
+  EXPECT_EQ(outs.size(), net.ops.size());
+}
+
+TEST(OnnxGraph, BatchNormWithoutConvIsAnAffineAndConcatJoinsChannels) {
+  ModelBuilder b({2, 2, 2}, "y");
+  b.node("BatchNormalization", "bn", {"x", "g", "be", "m", "v"}, "a");
+  b.initializer(float_tensor("g", {2}, {1, 2}));
+  b.initializer(float_tensor("be", {2}, {0, 1}));
+  b.initializer(float_tensor("m", {2}, {0, 0}));
+  b.initializer(float_tensor("v", {2}, {1, 1}));
+  b.node("LeakyRelu", "leaky", {"a"}, "l");
+  set_float(b.graph()->mutable_node(1), "alpha", 0.5f);
+  b.node("Relu", "relu", {"x"}, "r");
+  b.node("Concat", "cat", {"l", "r"}, "c");
+  set_int(b.graph()->mutable_node(3), "axis", 1);
+  auto* mean = b.node("ReduceMean", "mean", {"c"}, "m4");
+  set_ints(mean, "axes", {2, 3});
+  set_int(mean, "keepdims", 0);
+  b.node("Identity", "id", {"m4"}, "y");
+  const Network net = load_onnx(b.save("affine"));
+  ASSERT_EQ(net.ops.size(), 5u);
+  EXPECT_EQ(net.ops[0].kind, OpKind::affine);
+  EXPECT_EQ(net.ops[1].kind, OpKind::leaky_relu);
+  EXPECT_EQ(net.ops[3].kind, OpKind::concat);
+  EXPECT_EQ(net.ops[3].inputs, (std::vector<int>{1, 2}));
+  EXPECT_EQ(net.ops[3].out_shape, (std::vector<int64_t>{4, 2, 2}));
+  EXPECT_EQ(net.ops[4].kind, OpKind::global_avgpool);
+  EXPECT_EQ(net.ops[4].out_shape, (std::vector<int64_t>{4}));
+  const std::vector<float> x = {1, -2, 3, -4, -1, 2, -3, 4};
+  const std::vector<float> y = forward_float(net, x);
+  // affine: ch0 x, ch1 2x+1; leaky 0.5 on negatives; relu of x; means per channel
+  EXPECT_NEAR(y[0], (1 - 1 + 3 - 2) / 4.f, 1e-4);  // BN's default epsilon 1e-5 in the variance
+  EXPECT_NEAR(y[1], (-0.5f + 5 - 2.5f + 9) / 4.f, 1e-4);
+  EXPECT_FLOAT_EQ(y[2], (1 + 0 + 3 + 0) / 4.f);
+  EXPECT_FLOAT_EQ(y[3], (0 + 2 + 0 + 4) / 4.f);
+  // The array cannot take what can be negative.
+  ModelBuilder neg({2, 2, 2}, "z");
+  neg.node("BatchNormalization", "bn", {"x", "g", "be", "m", "v"}, "a");
+  for (const char* p : {"g", "be", "m", "v"}) neg.initializer(float_tensor(p, {2}, {1, 1}));
+  neg.node("LeakyRelu", "leaky", {"a"}, "l");
+  neg.node("Flatten", "flat", {"l"}, "f");
+  neg.node("Gemm", "fc", {"f", "w"}, "z");
+  set_int(neg.graph()->mutable_node(3), "transB", 1);
+  neg.initializer(float_tensor("w", {1, 8}, std::vector<float>(8, 1.f)));
+  const Network bad = load_onnx(neg.save("negative"));
+  try {
+    check_mappable(bad);
+    FAIL() << "a LeakyRelu feeding the array was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.position().find("node 'fc'"), std::string::npos) << e.what();
+    EXPECT_NE(e.reason().find("can be negative"), std::string::npos) << e.what();
+  }
+}
+
+TEST(OnnxGraph, UnsupportedOpsNameNodeTypeAndAlternative) {
+  ModelBuilder b({4}, "y");
+  b.node("Sigmoid", "/5/Sigmoid", {"x"}, "y");
+  expect_input_error(b.save("sigmoid2"), "node '/5/Sigmoid'", "nearest supported alternative: Relu or Clip");
+  ModelBuilder t({4}, "y");
+  t.node("Tile", "tile", {"x"}, "y");
+  expect_input_error(t.save("tile"), "node 'tile'", "unsupported op 'Tile'; nearest supported alternative: none");
+}
+
+TEST(OnnxGraph, TwoInputsAndShapesThatDoNotFitAreRejected) {
+  ModelBuilder two({4}, "y");
+  auto* in2 = two.graph()->add_input();
+  in2->set_name("x2");
+  in2->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(1);
+  two.node("Add", "add", {"x", "x2"}, "y");
+  expect_input_error(two.save("two_inputs"), "graph input 'x2'", "more than one data input");
+
+  ModelBuilder add({2, 2, 2}, "y");
+  add.node("MaxPool", "pool", {"x"}, "p");
+  set_ints(add.graph()->mutable_node(0), "kernel_shape", {2, 2});
+  add.node("Add", "res", {"p", "x"}, "y");
+  expect_input_error(add.save("add_shapes"), "node 'res'", "no broadcasting");
+
+  ModelBuilder cat({2, 2, 2}, "y");
+  cat.node("MaxPool", "pool", {"x"}, "p");
+  set_ints(cat.graph()->mutable_node(0), "kernel_shape", {2, 2});
+  cat.node("Concat", "cat", {"x", "p"}, "y");
+  set_int(cat.graph()->mutable_node(1), "axis", 1);
+  expect_input_error(cat.save("cat_shapes"), "node 'cat'", "does not fit");
+
+  auto soft = conv_flatten_gemm();
+  soft.graph()->mutable_node(2)->set_output(0, "g");
+  soft.node("Softmax", "sm", {"g"}, "s");
+  soft.node("Relu", "after", {"s"}, "y");
+  expect_input_error(soft.save("softmax_mid"), "node 'sm'", "only as the last op");
+}
+
+// The shipped residual model exported with a dynamic batch and the same file with batch 1.
+TEST(OnnxGraph, DynamicBatchRunsAsStatic) {
+  const std::string path = std::string(SLQSIM_SOURCE_DIR) + "/data/resnet_fmnist.onnx";
+  onnx::ModelProto model;
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(model.ParseFromIstream(&in));
+  auto* batch = model.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0);
+  ASSERT_TRUE(batch->has_dim_param());
+  batch->set_dim_value(1);
+  std::string bytes;
+  model.SerializeToString(&bytes);
+  const Network dynamic = load_onnx(path), fixed = load_onnx(write_bytes("static.onnx", bytes));
+  ASSERT_EQ(dynamic.ops.size(), fixed.ops.size());
+  std::vector<float> x(784);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i % 29) / 29.f;
+  EXPECT_EQ(forward_float(dynamic, x), forward_float(fixed, x));
+  batch->set_dim_value(4);
+  model.SerializeToString(&bytes);
+  expect_input_error(write_bytes("batch4.onnx", bytes), "graph input", "batch dimension must be dynamic or 1");
 }
 
 }  // namespace

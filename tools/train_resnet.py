@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""Train the third shipped model: a small residual network on Fashion-MNIST.
+
+A network as researchers export them, to check slqsim's ONNX coverage and its digital ops:
+BatchNormalization, residual additions, a strided block with a 1x1 shortcut, a
+depthwise-separable block with ReLU6, global average pooling and a flattening view.
+
+  stem     conv3x3(1->24, pad 1) BN relu                       28x28 -> 24x28x28   maxpool2 -> 24x14x14
+  block1   depthwise-separable residual block, 24 channels at 14x14:
+           dw3x3(24, groups 24) BN relu6  pw1x1(24->24) BN relu6
+           dw3x3(24, groups 24) BN relu6  pw1x1(24->24) BN      + x   relu
+  block2   strided residual block with a 1x1 shortcut, 24 -> 40 channels, 14x14 -> 7x7:
+           conv3x3(24->40, stride 2, pad 1) BN relu  conv3x3(40->40, pad 1) BN
+           + conv1x1(24->40, stride 2) BN                           relu
+  head     global average pool  view(batch, -1)  fc(40->10)
+
+Uses Debian's python3-torch and the IDX files of Debian's dataset-fashion-mnist. Inputs are raw
+pixels / 255 (no normalisation), as for the other shipped models (docs/networks.md). Seed,
+epochs (12), batch size (256), learning rate (3e-3), schedule and augmentation (random shifts of up to 2 pixels and
+horizontal flips of the training images) were fixed before any accuracy was seen (a first try with 20 epochs of 128 images was stopped after one epoch for its training time, about 6 minutes an epoch on the 2-core machine); the
+test set is evaluated once, after the last epoch. --holdout N trains on the first 60,000 - N
+training images and reports top-1 on the last N, writing nothing and never reading the test set.
+
+Writes, next to --out (default data/resnet_fmnist.onnx):
+  resnet_fmnist.onnx              eval-mode export (opset 13, batch dimension dynamic): the
+                                  exporter folds every BatchNorm into its convolution
+  resnet_fmnist_bn.onnx           the same weights exported with training=TrainingMode.PRESERVE
+                                  (opset 11, batch fixed at 1): BatchNormalization nodes stay
+  resnet_fmnist.predictions.txt   PyTorch's top-1 prediction for each of the 10,000 test images
+  resnet_fmnist.json              float accuracy, epochs, seed, architecture
+Run: /usr/bin/python3 tools/train_resnet.py [--epochs 12] [--seed 1] [--holdout N]
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from train_lenet import DATA, export_model, read_idx
+
+ARCHITECTURE = ("conv3x3(1->24) bn relu maxpool2 | dwsep residual block 24ch: dw3x3 bn relu6 pw1x1 bn relu6 "
+                "dw3x3 bn relu6 pw1x1 bn +x relu | strided block 24->40: conv3x3 s2 bn relu conv3x3 bn "
+                "+ conv1x1 s2 bn, relu | global average pool, view, fc(40->10)")
+
+
+class DepthwiseSeparableBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dw1 = nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.pw1 = nn.Conv2d(c, c, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        self.dw2 = nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
+        self.bn3 = nn.BatchNorm2d(c)
+        self.pw2 = nn.Conv2d(c, c, 1, bias=False)
+        self.bn4 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.relu6(self.bn1(self.dw1(x)))
+        y = F.relu6(self.bn2(self.pw1(y)))
+        y = F.relu6(self.bn3(self.dw2(y)))
+        y = self.bn4(self.pw2(y))
+        return F.relu(x + y)
+
+
+class StridedBlock(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = nn.Conv2d(cin, cout, 1, stride=2, bias=False)
+        self.bn_short = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + self.bn_short(self.short(x)))
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 24, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(24)
+        self.block1 = DepthwiseSeparableBlock(24)
+        self.block2 = StridedBlock(24, 40)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(40, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn(self.stem(x))), 2)
+        x = self.block2(self.block1(x))
+        x = self.gap(x)
+        return self.fc(x.view(x.size(0), -1))
+
+
+def predict(model, x, batch=1000):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+
+
+def augment(x, gen):
+    """Random horizontal flips per image and a random shift of up to 2 pixels per quarter batch."""
+    flip = torch.rand(len(x), generator=gen) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    padded = F.pad(x, (2, 2, 2, 2))
+    parts = []
+    for chunk in padded.chunk(4):
+        dy, dx = torch.randint(0, 5, (2,), generator=gen).tolist()
+        parts.append(chunk[:, :, dy:dy + 28, dx:dx + 28])
+    return torch.cat(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="train on all but the last N training images, report top-1 on those N, write nothing")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "data", "resnet_fmnist.onnx"))
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+
+    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
+    if args.holdout:  # the "test" images are the last training images; the test set is not read
+        if not 0 < args.holdout < len(xtr):
+            ap.error(f"--holdout must be between 1 and {len(xtr) - 1}")
+        xte, yte = xtr[-args.holdout:], ytr[-args.holdout:]
+        xtr, ytr = xtr[:-args.holdout], ytr[:-args.holdout]
+    else:
+        xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+        yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+
+    model = ResNet()
+    weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+    print(f"{weights} weights, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(args.seed)
+    start = time.monotonic()
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(xtr), generator=gen)
+        loss_sum, correct = 0.0, 0
+        for i in range(0, len(xtr), 256):
+            idx = perm[i:i + 256]
+            opt.zero_grad()
+            logits = model(augment(xtr[idx], gen))
+            loss = loss_fn(logits, ytr[idx])
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == ytr[idx]).sum())
+        sched.step()
+        print(f"epoch {epoch + 1}/{args.epochs} train loss {loss_sum / len(xtr):.4f} "
+              f"train top-1 {correct / len(xtr):.4f} ({time.monotonic() - start:.0f} s)", flush=True)
+
+    train_seconds = time.monotonic() - start
+    pred = predict(model, xte).numpy()
+    acc = float((pred == yte.numpy()).mean())
+    if args.holdout:
+        print(f"holdout: top-1 {acc:.4f} on the last {len(xte)} training images; nothing written, "
+              f"training took {train_seconds:.0f} s")
+        return
+    out = export_model(model, args.out, pred, acc, args.epochs, args.seed, ARCHITECTURE)
+    bn_out = out[:-len(".onnx")] + "_bn.onnx"
+    model.eval()
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), bn_out, opset_version=11,
+                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
+                      input_names=["input"], output_names=["logits"])
+    print(f"wrote {out} and {bn_out}: float top-1 {acc:.4f}, training took {train_seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
