@@ -71,12 +71,12 @@ void merge_command(const MergeFlags& f) {
 
 namespace tb {
 
-RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool reproducible) {
+RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool reproducible, bool prefix) {
   std::vector<Part> parts;
   for (const std::string& dir : dirs) {
     const std::string state_path = dir + "/state.json";
     Part p{dir, tb::RunState::from_json(read_text(state_path), state_path)};
-    if (!p.state.complete)
+    if (!p.state.complete && !(prefix && &dir == &dirs.back()))
       throw InputError(state_path, "", "the run finished " + std::to_string(p.state.images) + " of its " +
                                            std::to_string(p.state.images_requested) + " images (" +
                                            p.state.stopped_because + "): run it again first");
@@ -127,6 +127,10 @@ RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool
   for (size_t i = 0; i < report.images; ++i)
     correct += report.float_predictions[i] == test.labels[report.first_image + i];
   report.float_accuracy = report.images ? double(correct) / double(report.images) : 0.0;
+  if (!parts.back().state.complete) {
+    report.complete = false;
+    report.stopped_because = parts.back().state.stopped_because;
+  }
   return report;
 }
 

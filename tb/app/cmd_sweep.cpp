@@ -2,7 +2,6 @@
 // Slurm job array; DIR/sweep.csv joins their results (tb/app/sweep.h, docs/sweeps.md).
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +22,7 @@
 #include "tb/app/cli.h"
 #include "tb/app/commands.h"
 #include "tb/app/sweep.h"
-
-extern char** environ;
+#include "tb/app/workers.h"
 
 namespace slq {
 namespace {
@@ -46,46 +44,16 @@ std::string read_all(const std::string& path) {
   return os.str();
 }
 
-std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
-
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
-// The last non-empty line of a point's log, for a failure's message.
-std::string last_line(const std::string& path) {
-  std::istringstream in(read_all(path));
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return last;
-}
-
-// Starts `slqsim run` for one point, in its own process group (Ctrl-C reaches the sweep, which
-// passes it on once), with stdout and stderr in the point's log.txt.
+// Starts `slqsim run` for one point, with stdout and stderr in the point's log.txt.
 pid_t spawn_point(const std::string& exe, const std::string& dir) {
-  const std::string log = dir + "/log.txt";
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&files, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<std::string> args{exe, "run", "--config", dir + "/config.yaml", "--report-dir", dir, "--reproducible"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, exe.c_str(), &files, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
-  if (error != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(error));
-  return pid;
+  return tb::spawn_worker({exe, "run", "--config", dir + "/config.yaml", "--report-dir", dir, "--reproducible"},
+                          dir + "/log.txt");
 }
 
 struct Outcome {
@@ -95,7 +63,7 @@ struct Outcome {
 
 // Runs the points `todo` with at most `jobs` at once.
 Outcome run_points(const tb::SweepPlan& plan, const std::string& out, std::vector<size_t> todo, int jobs) {
-  const std::string exe = self_exe();
+  const std::string exe = tb::self_exe();
   struct Running {
     pid_t pid;
     size_t index;
@@ -144,7 +112,7 @@ Outcome run_points(const tb::SweepPlan& plan, const std::string& out, std::vecto
                                                   : "exit code " + std::to_string(WEXITSTATUS(status));
       if (!o.interrupted)
         spdlog::error("point {} ({}) failed ({}): {} [{}/log.txt]", r.index, plan.points[r.index].label, how,
-                      last_line(dir + "/log.txt"), dir);
+                      tb::last_line(dir + "/log.txt"), dir);
     }
     const size_t finished = o.done + o.failed;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -214,7 +182,7 @@ std::string run_sbatch(const std::string& args) {
 }
 
 void write_slurm(const tb::SweepPlan& plan, const std::string& out, const std::vector<size_t>& todo, bool submit) {
-  const std::string exe = self_exe(), cwd = fs::current_path().string(), dir = fs::absolute(out).string();
+  const std::string exe = tb::self_exe(), cwd = fs::current_path().string(), dir = fs::absolute(out).string();
   const std::string sweep = dir + "/sweep.yaml";
   const std::string slurm = dir + "/slurm";
   std::ostringstream points;

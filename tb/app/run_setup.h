@@ -41,7 +41,8 @@ ImageRange parse_image_range(const std::string& text, uint64_t images, int lanes
 
 // The report of one run over all images, from the report directories of runs of `setup`'s
 // options over disjoint, adjacent image ranges (slqsim merge, run --jobs). Throws InputError for
-// an unfinished run, a gap, an overlap or another energy table.
-RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool reproducible);
+// an unfinished run, a gap, an overlap or another energy table. With `prefix`, the last run may
+// be unfinished: the report is then incomplete, with that run's reason.
+RunReport merge_runs(const std::vector<std::string>& dirs, RunSetup& setup, bool reproducible, bool prefix = false);
 
 }  // namespace slq::tb
