@@ -266,4 +266,93 @@ PassResult golden_pass(const std::vector<Term>& terms, const std::vector<RowRun>
   return r;
 }
 
+ChecksumPlan checksum_plan(const std::vector<Term>& terms, int rows, int cols, int acc_bits) {
+  ChecksumPlan plan;
+  plan.rows = rows;
+  plan.cols = cols;
+  if (rows < 1 || cols < 1) return plan;
+  constexpr uint32_t kMaxLength = 4096;
+  std::vector<int> slot(kMaxLength + 1, -1);
+  std::vector<uint64_t> row_bits(size_t(rows), 0);
+  const uint32_t C = uint32_t(cols);
+  uint32_t row = 0, row_first = 0;  // a row's terms come together: divide only when the row changes
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const Term& t = terms[i];
+    if (i == 0 || t.weight - row_first >= C) {
+      if (i > 0) plan.row_end.push_back(uint32_t(i));
+      row = t.weight / C;
+      row_first = row * C;
+      if (row >= uint32_t(rows)) return plan;
+      plan.run_row.push_back(row);
+    }
+    if (t.nbits > kMaxLength) return plan;
+    if (slot[t.nbits] < 0) {
+      slot[t.nbits] = int(plan.lengths.size());
+      plan.lengths.push_back(t.nbits);
+    }
+    row_bits[row] += t.nbits;
+  }
+  if (!terms.empty()) plan.row_end.push_back(uint32_t(terms.size()));
+  const uint64_t limit = (uint64_t{1} << (acc_bits - 1)) - 1;
+  for (uint64_t b : row_bits)
+    if (b > limit) return plan;  // a counter could clip: only the full pass knows
+  const size_t D = plan.lengths.size();
+  if (size_t(cols) * D * 2 >= terms.size()) return plan;  // the column sums would cost more than half the pass
+  plan.index.reserve(terms.size());
+  size_t run = 0;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    while (i >= plan.row_end[run]) ++run;
+    const Term& t = terms[i];
+    const uint32_t col = t.weight - plan.run_row[run] * C;
+    plan.index.push_back(uint32_t((col * D + size_t(slot[t.nbits])) * 2 + (t.sign < 0)));
+  }
+  plan.applicable = true;
+  return plan;
+}
+
+PassCheck checksum_pass(const ChecksumPlan& plan, const std::vector<uint32_t>& acts, const std::vector<int64_t>& acc,
+                        const ArrayParams& a, const SngBank& sng) {
+  const int P = a.lanes, rows = plan.rows, cols = plan.cols;
+  if (!plan.applicable || acts.size() < size_t(P) * size_t(cols)) return PassCheck::not_applicable;
+  if (acc.size() != size_t(rows) * size_t(P)) return PassCheck::differ;
+  // r_lane: odd constants, the same for every pass (splitmix64 of the lane).
+  auto weight = [](uint64_t lane) {
+    uint64_t z = lane * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (z ^ (z >> 31)) | 1u;
+  };
+  thread_local std::vector<uint64_t> r, sums, expect;
+  thread_local std::vector<uint32_t> column, ones;
+  r.resize(size_t(P));
+  for (int lane = 0; lane < P; ++lane) r[size_t(lane)] = weight(uint64_t(lane));
+  column.resize(size_t(P));
+  ones.resize(size_t(P));
+  const size_t D = plan.lengths.size();
+  sums.resize(size_t(cols) * D * 2);  // +sum and -sum side by side: the sign is part of the index
+  for (int c = 0; c < cols; ++c) {
+    for (int lane = 0; lane < P; ++lane) column[size_t(lane)] = acts[size_t(lane) * size_t(cols) + size_t(c)];
+    for (size_t d = 0; d < D; ++d) {
+      sng.counts(column.data(), plan.lengths[d], P, ones.data());
+      uint64_t s = 0;
+      for (int lane = 0; lane < P; ++lane) s += r[size_t(lane)] * ones[size_t(lane)];
+      sums[(size_t(c) * D + d) * 2] = s;
+      sums[(size_t(c) * D + d) * 2 + 1] = uint64_t(0) - s;
+    }
+  }
+  expect.assign(size_t(rows), 0);
+  size_t i = 0;
+  for (size_t run = 0; run < plan.row_end.size(); ++run) {
+    uint64_t sum = 0;
+    for (const size_t end = plan.row_end[run]; i < end; ++i) sum += sums[plan.index[i]];
+    expect[plan.run_row[run]] += sum;
+  }
+  for (int row = 0; row < rows; ++row) {
+    uint64_t got = 0;
+    for (int lane = 0; lane < P; ++lane) got += r[size_t(lane)] * uint64_t(acc[size_t(row) * P + size_t(lane)]);
+    if (got != expect[size_t(row)]) return PassCheck::differ;
+  }
+  return PassCheck::equal;
+}
+
 }  // namespace slq

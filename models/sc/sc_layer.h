@@ -132,4 +132,25 @@ PassResult golden_pass(const std::vector<Term>& terms, int rows, int cols, const
 PassResult golden_pass(const std::vector<Term>& terms, const std::vector<RowRun>& runs, int rows, int cols,
                        const std::vector<uint32_t>& acts, const ArrayParams& a, const SngBank& sng);
 
+// A check of a pass's accumulators that costs less than computing them (the scoreboard's, in
+// docs/performance.md): for each row, sum over lanes of r_lane x acc[row][lane] (mod 2^64, fixed
+// odd r_lane) against the same sum over the row's terms, made from per-(column, term length)
+// sums over lanes of the generators' counts: cols x (distinct lengths) x P counts instead of
+// terms x P. One wrong accumulator of a row always shows (r_lane is odd). Not applicable when a
+// counter could saturate (a row's terms could move it past the A-bit range) or when the column
+// sums would cost more than half the pass.
+enum class PassCheck { equal, differ, not_applicable };
+// What the check needs of a layer's terms, made once per layer.
+struct ChecksumPlan {
+  bool applicable = false;
+  int rows = 0, cols = 0;
+  std::vector<uint32_t> lengths;  // the distinct term lengths (nbits)
+  std::vector<uint32_t> index;    // per term: (col x lengths + slot) x 2 + (sign < 0)
+  std::vector<uint32_t> row_end;  // per row run: one past its last term, and its row
+  std::vector<uint32_t> run_row;
+};
+ChecksumPlan checksum_plan(const std::vector<Term>& terms, int rows, int cols, int acc_bits);
+PassCheck checksum_pass(const ChecksumPlan& plan, const std::vector<uint32_t>& acts, const std::vector<int64_t>& acc,
+                        const ArrayParams& a, const SngBank& sng);
+
 }  // namespace slq

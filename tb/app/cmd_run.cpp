@@ -84,6 +84,10 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
   };
   std::vector<Worker> workers;
   const std::string exe = tb::self_exe();
+  // The workers log as the parent does (spdlog calls warn "warning"; --log-level says warn).
+  const std::string level = spdlog::get_level() == spdlog::level::warn
+                                ? "warn"
+                                : std::string(spdlog::level::to_string_view(spdlog::get_level()).data());
   size_t next_batch = 0;
   for (int k = 0; k < jobs; ++k) {
     const size_t n = batches / size_t(jobs) + (size_t(k) < batches % size_t(jobs) ? 1 : 0);
@@ -95,13 +99,13 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
     fs::create_directories(w.dir);
     std::vector<std::string> args{exe, "run", "--config", parts + "/options.yaml", "--image-range",
                                   std::to_string(w.first) + ":" + std::to_string(w.end), "--report-dir", w.dir,
-                                  "--jobs", "1", "--log-level", spdlog::level::to_string_view(spdlog::get_level()).data()};
+                                  "--jobs", "1", "--log-level", level};
     if (f.reproducible) args.push_back("--reproducible");
     w.pid = tb::spawn_worker(args, w.dir + "/log.txt", {"SLQSIM_PROGRESS_FILE=" + w.dir + "/progress"});
     workers.push_back(w);
   }
-  spdlog::info("simulating {} images x {} encodings ({}) on {} worker processes", range.end - range.first, E,
-               o.sim_mode, jobs);
+  spdlog::info("started {} worker processes, each calibrating before it simulates", jobs);
+  bool announced = false;
   Progress progress("run", (range.end - range.first) * E);
   bool stopping = false;
   std::string failure;
@@ -135,11 +139,17 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
       continue;
     }
     size_t done = 0;
+    bool started = false;
     for (Worker& w : workers) {
       std::ifstream in(w.dir + "/progress");
       size_t d = 0, t = 0;
-      if (in >> d >> t) w.done = d;
+      if (in >> d >> t) w.done = d, started = true;
       done += w.done;
+    }
+    if (started && !announced) {
+      announced = true;
+      spdlog::info("simulating {} images x {} encodings ({}) on {} worker processes", range.end - range.first, E,
+                   o.sim_mode, jobs);
     }
     progress.update(done);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -237,6 +247,7 @@ void run_command(RunFlags& f) {
     spdlog::info("simulating {} images x {} encodings ({})", total, runs.size(), o.sim_mode);
     Progress progress("run", total * runs.size());
     ProgressFile progress_file;
+    progress_file.update(0, total * runs.size(), true);
     for (size_t first = range.first; first < range.end; first += P) {
       if (interrupted()) {
         report.complete = false;
