@@ -121,9 +121,10 @@ TEST(FloatInfer, ArgmaxAndImageToInput) {
 // (data/<stem>.predictions.txt, written by the training script) on all 10,000 test images, and its
 // accuracy against the one PyTorch measured (data/<stem>.json). At least min_agree images must get
 // PyTorch's prediction (summation order differs, so a near tie of two logits could flip).
-void expect_agrees_with_pytorch(const std::string& stem, double torch_accuracy, size_t min_agree) {
+void expect_agrees_with_pytorch(const std::string& stem, double torch_accuracy, size_t min_agree,
+                                const std::string& model_stem = "") {
   std::string root = SLQSIM_SOURCE_DIR;
-  Network net = load_onnx(root + "/data/" + stem + ".onnx");
+  Network net = load_onnx(root + "/data/" + (model_stem.empty() ? stem : model_stem) + ".onnx");
   Dataset data = load_fashion_mnist(kFashionMnistDir, false);
   std::ifstream predictions_file(root + "/data/" + stem + ".predictions.txt");
   std::vector<int> torch_top1;
@@ -151,6 +152,25 @@ TEST(FloatInfer, CnnAgreesWithPytorch) {
   // data/cnn_fmnist.json records PyTorch's accuracy as 0.908. Every image must agree: the smallest
   // gap between PyTorch's two largest logits over the test set is 6e-4, far above float rounding.
   expect_agrees_with_pytorch("cnn_fmnist", 0.908, 10000);
+}
+
+// The third shipped model (tools/train_resnet.py): BatchNorm, residual additions, a strided block
+// with a 1x1 shortcut, depthwise convolutions, ReLU6, global average pooling, a Shape chain. Both
+// exports of the same weights must give PyTorch's prediction on every image: the eval-mode one
+// (BatchNorm folded by the exporter) and the PRESERVE one (BatchNormalization folded by slqsim).
+double resnet_torch_accuracy() {
+  std::ifstream sidecar(std::string(SLQSIM_SOURCE_DIR) + "/data/resnet_fmnist.json");
+  const std::string text{std::istreambuf_iterator<char>(sidecar), std::istreambuf_iterator<char>()};
+  const size_t at = text.find("\"float_accuracy_top1\": ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + 23));
+}
+
+TEST(FloatInfer, ResnetAgreesWithPytorch) {
+  expect_agrees_with_pytorch("resnet_fmnist", resnet_torch_accuracy(), 10000);
+}
+
+TEST(FloatInfer, ResnetWithBatchNormNodesAgreesWithPytorch) {
+  expect_agrees_with_pytorch("resnet_fmnist", resnet_torch_accuracy(), 10000, "resnet_fmnist_bn");
 }
 
 }  // namespace
