@@ -21,24 +21,31 @@ std::vector<float> conv(const Op& op, const std::vector<float>& in) {
   // Group g: output channels [g O/G, (g+1) O/G) read input channels [g C/G, (g+1) C/G).
   const int64_t group_in = channels / op.group, group_out = outs / op.group;
   std::vector<float> out(size_t(outs * out_h * out_w));
-  for (int64_t o = 0; o < outs; ++o)
-    for (int64_t y = 0; y < out_h; ++y)
+  const int64_t kh = op.kernel_h, kw = op.kernel_w;
+  for (int64_t o = 0; o < outs; ++o) {
+    const int64_t c0 = o / group_out * group_in;
+    const float* w_o = &op.weight[size_t(o * group_in * kh * kw)];
+    for (int64_t y = 0; y < out_h; ++y) {
+      // The kernel rows and columns inside the input (the rest is zero padding).
+      const int64_t iy0 = y * op.stride_h - op.pad_top;
+      const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min<int64_t>(kh, in_h - iy0);
       for (int64_t x = 0; x < out_w; ++x) {
+        const int64_t ix0 = x * op.stride_w - op.pad_left;
+        const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min<int64_t>(kw, in_w - ix0);
         double sum = op.bias[size_t(o)];
-        const int64_t c0 = o / group_out * group_in;
-        for (int64_t c = c0; c < c0 + group_in; ++c)
-          for (int64_t ky = 0; ky < op.kernel_h; ++ky) {
-            int64_t iy = y * op.stride_h - op.pad_top + ky;
-            if (iy < 0 || iy >= in_h) continue;  // zero padding
-            for (int64_t kx = 0; kx < op.kernel_w; ++kx) {
-              int64_t ix = x * op.stride_w - op.pad_left + kx;
-              if (ix < 0 || ix >= in_w) continue;
-              double w = op.weight[size_t(((o * group_in + c - c0) * op.kernel_h + ky) * op.kernel_w + kx)];
-              sum += w * in[size_t((c * in_h + iy) * in_w + ix)];
-            }
+        for (int64_t c = 0; c < group_in; ++c) {
+          const float* plane = &in[size_t((c0 + c) * in_h * in_w)];
+          const float* w_c = w_o + c * kh * kw;
+          for (int64_t ky = ky0; ky < ky1; ++ky) {
+            const float* row = plane + (iy0 + ky) * in_w + ix0;
+            const float* w_row = w_c + ky * kw;
+            for (int64_t kx = kx0; kx < kx1; ++kx) sum += double(w_row[kx]) * row[kx];
           }
+        }
         out[size_t((o * out_h + y) * out_w + x)] = float(sum);
       }
+    }
+  }
   return out;
 }
 
