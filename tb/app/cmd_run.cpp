@@ -187,7 +187,8 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
     tb::RunReport report = tb::merge_runs(prefix, setup, f.reproducible, true);
     report.complete = false;
     report.images_requested = range.end - range.first;
-    if (report.stopped_because.empty()) report.stopped_because = failure.empty() ? "interrupted (Ctrl-C)" : failure;
+    if (!failure.empty()) report.stopped_because = failure;  // the others were stopped because of it
+    else if (report.stopped_because.empty()) report.stopped_because = "interrupted (Ctrl-C)";
     tb::write_reports(report, f.report_dir);
     spdlog::warn("run incomplete: {} of {} images from the first in {}", report.images, report.images_requested,
                  f.report_dir);

@@ -133,13 +133,22 @@ void expect_agrees_with_pytorch(const std::string& stem, double torch_accuracy, 
 
   size_t agree = 0, correct = 0;
   size_t pixels = size_t(data.rows) * size_t(data.cols);
-  for (size_t i = 0; i < data.size(); ++i) {
+#ifdef __SANITIZE_ADDRESS__
+  // Under ASan (tools/ci_sanitize.sh) the same code on the first 1,000 images: the sanitizer
+  // checks memory, the normal build checks all 10,000 predictions.
+  const size_t images = 1000;
+  min_agree = min_agree * images / data.size();
+  torch_accuracy = -1;
+#else
+  const size_t images = data.size();
+#endif
+  for (size_t i = 0; i < images; ++i) {
     int top1 = argmax(forward_float(net, image_to_input(data.image(i), pixels)));
     agree += top1 == torch_top1[i];
     correct += top1 == data.labels[i];
   }
-  EXPECT_GE(agree, min_agree) << stem << ": agreement with PyTorch: " << agree << " / " << data.size();
-  EXPECT_NEAR(double(correct) / double(data.size()), torch_accuracy, 0.002) << stem;
+  EXPECT_GE(agree, min_agree) << stem << ": agreement with PyTorch: " << agree << " / " << images;
+  if (torch_accuracy >= 0) EXPECT_NEAR(double(correct) / double(images), torch_accuracy, 0.002) << stem;
 }
 
 TEST(FloatInfer, LenetAgreesWithPytorch) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -247,4 +248,59 @@ TEST(RunCommand, WritesAVcdThatGtkwaveAccepts) {
   if (std::system("command -v vcd2fst >/dev/null 2>&1") != 0) GTEST_SKIP() << "vcd2fst not installed";
   const std::string convert = "vcd2fst '" + (dir / "wave.vcd") + "' '" + (dir / "wave.fst") + "' >/dev/null 2>&1";
   EXPECT_EQ(std::system(convert.c_str()), 0);
+}
+
+// run --jobs: worker processes over ranges of whole batches give the reports of one process, byte
+// for byte, and leave no part directories behind.
+TEST(RunJobs, ReportsEqualOneProcess) {
+  TempDir dir;
+  ASSERT_EQ(slqsim(dir, run_args(dir, "one", "--images 40 --jobs 1 --reproducible")).exit_code, 0);
+  const Result r = slqsim(dir, run_args(dir, "three", "--images 40 --jobs 3 --reproducible"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("on 3 worker processes"), std::string::npos) << r.err;
+  for (const char* f : {"summary.json", "layers.csv", "stats.txt", "state.json", "options.yaml"})
+    EXPECT_EQ(test::read_text(dir / (std::string("one/") + f)), test::read_text(dir / (std::string("three/") + f))) << f;
+  EXPECT_FALSE(std::filesystem::exists(dir / "three/parts"));
+}
+
+// A worker that dies fails the run with its error, naming its images; the others stop and write
+// what they finished, and the report of the images finished from the first on is written.
+TEST(RunJobs, AFailingWorkerFailsTheRunAndKeepsWhatFinished) {
+  TempDir dir;
+  const std::string log = dir / "err.txt";
+  const std::string cmd = std::string("exec '") + SLQSIM_BINARY + "' " +
+                          run_args(dir, "rep", "--images 10000 --jobs 2 --sim-mode model --encodings lq") +
+                          " >/dev/null 2>'" + log + "'";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  const std::string progress0 = dir / "rep/parts/0/progress", progress1 = dir / "rep/parts/1/progress";
+  for (int i = 0; i < 6000 && !(std::filesystem::exists(progress0) && std::filesystem::exists(progress1)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The second worker: the process whose command line holds its report directory.
+  int killed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = test::read_text(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(dir / "rep/parts/1 ") != std::string::npos) killed += kill(std::stoi(name), SIGKILL) == 0;
+  }
+  ASSERT_EQ(killed, 1);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = test::read_text(log);
+  EXPECT_NE(err.find("worker for images 5008..9999 failed (killed by signal 9)"), std::string::npos) << err;
+  const auto s = summary_of(dir, "rep");
+  EXPECT_FALSE(s["complete"].get<bool>());
+  EXPECT_GT(s["images"].get<int>(), 0);
+  EXPECT_LT(s["images"].get<int>(), 5008);
+  EXPECT_NE(s["stopped_because"].get<std::string>().find("killed by signal 9"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "rep/parts/0/state.json"));
 }
