@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   auto slqsim_run = [&](const std::string& mode, size_t images, const std::string& dir) {
     fs::remove_all(dir);
     const std::vector<std::string> argv = {slqsim, "run", "--model", model, "--images", std::to_string(images),
-                                           "--sim-mode", mode, "--report-dir", dir};
+                                           "--sim-mode", mode, "--report-dir", dir, "--jobs", "1"};
     const ChildResult r = run_child(argv, o.work, log);
     check(r, argv);
     note_rss(r, "slqsim run --sim-mode " + mode + " --images " + std::to_string(images));

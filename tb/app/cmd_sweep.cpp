@@ -52,7 +52,8 @@ std::string shell_quote(const std::string& s) {
 
 // Starts `slqsim run` for one point, with stdout and stderr in the point's log.txt.
 pid_t spawn_point(const std::string& exe, const std::string& dir) {
-  return tb::spawn_worker({exe, "run", "--config", dir + "/config.yaml", "--report-dir", dir, "--reproducible"},
+  // One process per point: the sweep already keeps every core busy with points.
+  return tb::spawn_worker({exe, "run", "--config", dir + "/config.yaml", "--report-dir", dir, "--reproducible", "--jobs", "1"},
                           dir + "/log.txt");
 }
 
