@@ -40,42 +40,6 @@ struct Tensor {
   }
 };
 
-// Max, average and global average pooling of real values (padding as in the integer pool).
-std::vector<double> pool_real(const Op& op, const std::vector<double>& in) {
-  if (op.kind == OpKind::global_avgpool) {
-    const size_t C = static_cast<size_t>(op.in_shape[0]), plane = in.size() / C;
-    std::vector<double> out(C, 0.0);
-    for (size_t c = 0; c < C; ++c) {
-      for (size_t k = 0; k < plane; ++k) out[c] += in[c * plane + k];
-      out[c] /= double(plane);
-    }
-    return out;
-  }
-  const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
-  const int64_t OH = op.out_shape[1], OW = op.out_shape[2];
-  std::vector<double> out(static_cast<size_t>(C * OH * OW));
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t oy = 0; oy < OH; ++oy)
-      for (int64_t ox = 0; ox < OW; ++ox) {
-        double best = -INFINITY, sum = 0;
-        int count = 0;
-        for (int ky = 0; ky < op.kernel_h; ++ky)
-          for (int kx = 0; kx < op.kernel_w; ++kx) {
-            const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
-            if (y < 0 || y >= H || x < 0 || x >= Wd) {
-              count += op.count_include_pad;
-              continue;
-            }
-            const double v = in[static_cast<size_t>((c * H + y) * Wd + x)];
-            best = std::max(best, v);
-            sum += v;
-            ++count;
-          }
-        out[static_cast<size_t>((c * OH + oy) * OW + ox)] = op.kind == OpKind::maxpool ? best : sum / std::max(count, 1);
-      }
-  return out;
-}
-
 // A digital op on one image: integer pooling on N-bit activations, everything else on real
 // values, and a requantization where the plan stores N-bit activations.
 template <class Input>
@@ -100,7 +64,7 @@ Tensor digital(const Network& net, const Calibration& cal, const ActivationPlan&
         t.scale = in.scale;
         return t;
       }
-      t.r = pool_real(op, in.r);
+      t.r = pool(op, in.r);
       break;
     case OpKind::relu: t.r = in.real(); break;  // the requantization below clamps at 0
     case OpKind::clip:

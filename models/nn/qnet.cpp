@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "models/errors.h"
 #include "models/nn/float_infer.h"
@@ -263,24 +264,35 @@ std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, i
   return out;
 }
 
-std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) {
-  if (op.kind == OpKind::global_avgpool) {  // the mean of each channel, rounded half up
+namespace {
+
+// Pooling of N-bit activations (sums in 64 bits, averages rounded half up) or of real values.
+template <class T>
+std::vector<T> pool_values(const Op& op, const std::vector<T>& in) {
+  using Sum = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
+  auto average = [](Sum sum, uint64_t count) -> T {
+    if constexpr (std::is_integral_v<T>) return static_cast<T>(count ? (sum * 2 + count) / (2 * count) : 0);
+    else return count ? sum / double(count) : 0.0;
+  };
+  if (op.kind == OpKind::global_avgpool) {  // the mean of each channel
     const size_t C = static_cast<size_t>(op.in_shape[0]), plane = in.size() / C;
-    std::vector<uint32_t> out(C);
+    std::vector<T> out(C);
     for (size_t c = 0; c < C; ++c) {
-      uint64_t sum = 0;
+      Sum sum = 0;
       for (size_t k = 0; k < plane; ++k) sum += in[c * plane + k];
-      out[c] = static_cast<uint32_t>((sum * 2 + plane) / (2 * plane));
+      out[c] = average(sum, plane);
     }
     return out;
   }
   const int64_t C = op.in_shape[0], H = op.in_shape[1], Wd = op.in_shape[2];
   const int64_t OH = op.out_shape[1], OW = op.out_shape[2];
-  std::vector<uint32_t> out(static_cast<size_t>(C * OH * OW));
+  std::vector<T> out(static_cast<size_t>(C * OH * OW));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t oy = 0; oy < OH; ++oy)
       for (int64_t ox = 0; ox < OW; ++ox) {
-        uint64_t best = 0, sum = 0, count = 0;
+        T best = std::is_integral_v<T> ? T(0) : T(-INFINITY);
+        Sum sum = 0;
+        uint64_t count = 0;
         for (int ky = 0; ky < op.kernel_h; ++ky)
           for (int kx = 0; kx < op.kernel_w; ++kx) {
             const int64_t y = oy * op.stride_h - op.pad_top + ky, x = ox * op.stride_w - op.pad_left + kx;
@@ -288,16 +300,20 @@ std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) {
               if (op.count_include_pad) ++count;  // padding counts as 0
               continue;
             }
-            const uint32_t v = in[static_cast<size_t>((c * H + y) * Wd + x)];
-            best = std::max<uint64_t>(best, v);
+            const T v = in[static_cast<size_t>((c * H + y) * Wd + x)];
+            best = std::max(best, v);
             sum += v;
             ++count;
           }
-        out[static_cast<size_t>((c * OH + oy) * OW + ox)] =
-            static_cast<uint32_t>(op.kind == OpKind::maxpool ? best : (count ? (sum * 2 + count) / (2 * count) : 0));
+        out[static_cast<size_t>((c * OH + oy) * OW + ox)] = op.kind == OpKind::maxpool ? best : average(sum, count);
       }
   return out;
 }
+
+}  // namespace
+
+std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in) { return pool_values(op, in); }
+std::vector<double> pool(const Op& op, const std::vector<double>& in) { return pool_values(op, in); }
 
 std::vector<int32_t> im2col_table(const Op& op, int group) {
   const int64_t C = op.in_shape[0] / op.group, H = op.in_shape[1], Wd = op.in_shape[2];

@@ -102,6 +102,8 @@ std::vector<uint32_t> pixels_to_activations(const Dataset& data, size_t image, i
 // Max or average pooling of a C,H,W tensor of activations (average rounds half up); the global
 // average pool too.
 std::vector<uint32_t> pool(const Op& op, const std::vector<uint32_t>& in);
+// The same on the digital unit's real values (averages not rounded).
+std::vector<double> pool(const Op& op, const std::vector<double>& in);
 // im2col: the activations of output position `pos` of Conv `op` for column k = (c, kh, kw).
 // A grouped convolution's columns are those of group `group` (its C / G input channels).
 void im2col_position(const Op& op, const std::vector<uint32_t>& in, int64_t pos, uint32_t* column_out, int group = 0);

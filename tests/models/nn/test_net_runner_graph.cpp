@@ -1,0 +1,148 @@
+// The quantized network runner on a graph of digital ops (models/nn/net_runner.cpp,
+// docs/networks.md "Between layers: the digital ops"): a BatchNorm affine and a LeakyRelu on real
+// values, a Concat of two requantized branches at different scales, max and global average
+// pooling, a dense head. At N = 12 linear the accelerator's arithmetic is nearly exact, so the
+// quantized network's logits must follow the float network's.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/io/idx.h"
+#include "models/nn/executor.h"
+#include "models/nn/float_infer.h"
+#include "models/nn/net_runner.h"
+#include "models/nn/qnet.h"
+
+namespace slq {
+namespace {
+
+Network branchy_network() {
+  Network net;
+  net.path = "branchy";
+  net.input_shape = {1, 28, 28};
+  auto add = [&](Op op, std::vector<int> inputs) {
+    op.name = "op" + std::to_string(net.ops.size());
+    op.inputs = std::move(inputs);
+    net.ops.push_back(std::move(op));
+  };
+  Op conv;
+  conv.kind = OpKind::conv;
+  conv.weight_shape = {2, 1, 3, 3};
+  conv.weight = {0.5f, -0.25f, 0.125f, 0.3f, 0.9f, -0.4f, 0.2f, 0.1f, -0.6f,
+                 -0.2f, 0.4f, 0.7f, -0.5f, 0.3f, 0.25f, 0.6f, -0.1f, 0.05f};
+  conv.bias = {0.05f, -0.02f};
+  conv.kernel_h = conv.kernel_w = 3;
+  conv.pad_top = conv.pad_left = conv.pad_bottom = conv.pad_right = 1;
+  conv.in_shape = {1, 28, 28};
+  conv.out_shape = {2, 28, 28};
+  add(conv, {kNetworkInput});  // 0
+  Op relu;
+  relu.kind = OpKind::relu;
+  relu.in_shape = relu.out_shape = {2, 28, 28};
+  add(relu, {0});  // 1
+  Op affine;
+  affine.kind = OpKind::affine;
+  affine.scale = {1.5f, -1.0f};
+  affine.shift = {-0.1f, 0.3f};
+  affine.in_shape = affine.out_shape = {2, 28, 28};
+  add(affine, {1});  // 2: can be negative
+  Op leaky;
+  leaky.kind = OpKind::leaky_relu;
+  leaky.alpha = 0.5f;
+  leaky.in_shape = leaky.out_shape = {2, 28, 28};
+  add(leaky, {2});  // 3: real values, negative ones kept at half
+  Op sum;
+  sum.kind = OpKind::add;
+  sum.in_shape = sum.out_shape = {2, 28, 28};
+  add(sum, {3, 1});  // 4: a residual: real values plus N-bit activations
+  add(relu, {4});    // 5: requantized at its own scale
+  Op concat;
+  concat.kind = OpKind::concat;
+  concat.in_shape = {2, 28, 28};
+  concat.out_shape = {4, 28, 28};
+  add(concat, {5, 1});  // 6: two scales joined at the concat's
+  Op pool;
+  pool.kind = OpKind::maxpool;
+  pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+  pool.in_shape = {4, 28, 28};
+  pool.out_shape = {4, 14, 14};
+  add(pool, {6});  // 7
+  Op gap;
+  gap.kind = OpKind::global_avgpool;
+  gap.in_shape = {4, 14, 14};
+  gap.out_shape = {4, 1, 1};
+  add(gap, {7});  // 8
+  Op flat;
+  flat.kind = OpKind::flatten;
+  flat.in_shape = {4, 1, 1};
+  flat.out_shape = {4};
+  add(flat, {8});  // 9
+  Op fc;
+  fc.kind = OpKind::dense;
+  fc.weight_shape = {3, 4};
+  fc.weight = {1.0f, -2.0f, 0.5f, 0.25f, -0.5f, 1.5f, -1.0f, 2.0f, 0.75f, 0.5f, 1.0f, -1.5f};
+  fc.bias = {0.0f, 0.1f, -0.1f};
+  fc.in_shape = {4};
+  fc.out_shape = {3};
+  add(fc, {9});  // 10
+  return net;
+}
+
+TEST(NetRunnerGraph, PlanRequantizesWhereTheDocsSay) {
+  const Network net = branchy_network();
+  EXPECT_NO_THROW(check_mappable(net));
+  const ActivationPlan plan = activation_plan(net);
+  EXPECT_EQ(plan.requantized,
+            (std::vector<bool>{false, true, false, false, false, true, true, false, false, false, false}));
+  EXPECT_EQ(plan.quantized, (std::vector<bool>{false, true, false, false, false, true, true, true, true, true, false}));
+  EXPECT_FALSE(plan.non_negative[2]);  // the affine can be negative
+  EXPECT_FALSE(plan.non_negative[4]);  // and so can the sum
+}
+
+TEST(NetRunnerGraph, NearlyExactArithmeticFollowsTheFloatLogits) {
+  const Network net = branchy_network();
+  const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 64);
+  const Dataset test = load_fashion_mnist(kFashionMnistDir, false, 64);
+  const int N = 12;
+  const Calibration cal = calibrate(net, train, train.size(), N, 99.99);
+  EXPECT_GT(cal.out_scale[1], 0);
+  EXPECT_GT(cal.out_scale[5], 0);
+  EXPECT_GT(cal.out_scale[6], 0);
+  EXPECT_EQ(cal.out_scale[3], 0);  // a LeakyRelu is not requantized
+  EXPECT_EQ(cal.out_scale[4], 0);  // nor a sum that a Relu stores
+  QuantOptions q;
+  q.code.format = Format::linear;
+  q.code.stream_bits = N;
+  q.code.max_words = 1;
+  std::vector<EncodingRun> runs(1);
+  runs[0].name = "linear";
+  runs[0].layers = quantize_network(net, q);
+  ArrayParams array;
+  array.stream_bits = N;
+  array.acc_bits = 32;
+  NetworkRunner runner(net, cal, array, runs, /*keep_dumps=*/true);
+  GoldenExecutor golden(array);
+  for (size_t first = 0; first < test.size(); first += size_t(array.lanes))
+    runner.run_batch(test, first, size_t(array.lanes), golden);
+  ASSERT_EQ(runs[0].predictions.size(), test.size());
+  // The logits from the head's accumulators (its input's scale is the concat's: pooling and the
+  // view keep it) against the float network's, image by image.
+  const QuantLayer& head = runs[0].layers.at(1);
+  const std::vector<int32_t>& acc = runs[0].dumps.at(1);
+  ASSERT_EQ(acc.size(), test.size() * 3);
+  const size_t pixels = size_t(test.rows) * size_t(test.cols);
+  double worst = 0, spread = 0;
+  for (size_t i = 0; i < test.size(); ++i) {
+    const std::vector<float> logits = forward_float(net, image_to_input(test.image(i), pixels));
+    for (size_t k = 0; k < 3; ++k) {
+      const double q = double(acc[i * 3 + k]) * head.row_scale[k] * cal.out_scale[6] + double(net.ops[10].bias[k]);
+      worst = std::max(worst, std::fabs(q - double(logits[k])));
+      spread = std::max(spread, std::fabs(double(logits[k]) - double(logits[0])));
+    }
+  }
+  EXPECT_GT(spread, 0.05);          // the logits differ between outputs and images
+  EXPECT_LT(worst, 0.01 * spread);  // and the quantized network follows them closely
+}
+
+}  // namespace
+}  // namespace slq
