@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from train_lenet import DATA, export_model, read_idx
+from train_lenet import export_model, load_split
 
 
 def cnn():
@@ -65,16 +65,10 @@ def main():
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
 
-    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
-    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
-    if args.holdout:  # the "test" images are the last training images; the test set is not read
-        if not 0 < args.holdout < len(xtr):
-            ap.error(f"--holdout must be between 1 and {len(xtr) - 1}")
-        xte, yte = xtr[-args.holdout:], ytr[-args.holdout:]
-        xtr, ytr = xtr[:-args.holdout], ytr[:-args.holdout]
-    else:
-        xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
-        yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+    try:  # with --holdout the "test" images are the last training images; the test set is not read
+        xtr, ytr, xte, yte = load_split(args.holdout)
+    except ValueError as e:
+        ap.error(str(e))
 
     model = cnn()
     weights = sum(m.weight.numel() for m in model if isinstance(m, (nn.Conv2d, nn.Linear)))

@@ -51,6 +51,22 @@ def export_model(model, out, pred, acc, epochs, seed, architecture):
         f.write("\n")
     return out
 
+def load_split(holdout=0):
+    """The training images and labels, and the ones to evaluate on: the 10,000 test images, or with
+    holdout = N the last N training images (trained on are then the first 60,000 - N, and the test
+    set is not read). Pixels / 255 as float32 tensors of shape (n, 1, 28, 28). Shared by
+    train_cnn.py and train_resnet.py; raises ValueError for a holdout out of range."""
+    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
+    if holdout:
+        if not 0 < holdout < len(xtr):
+            raise ValueError(f"--holdout must be between 1 and {len(xtr) - 1}")
+        return xtr[:-holdout], ytr[:-holdout], xtr[-holdout:], ytr[-holdout:]
+    xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
+    yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+    return xtr, ytr, xte, yte
+
+
 def lenet():
     return nn.Sequential(
         nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),

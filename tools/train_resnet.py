@@ -43,7 +43,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from train_lenet import DATA, export_model, read_idx
+from train_lenet import export_model, load_split
 
 ARCHITECTURE = ("conv3x3(1->32) bn relu maxpool2 | dwsep residual block 32ch: dw3x3 bn relu6 pw1x1 bn relu6 "
                 "dw3x3 bn relu6 pw1x1 bn +x relu | strided block 32->64: conv3x3 s2 bn relu conv3x3 bn "
@@ -128,16 +128,10 @@ def main():
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
 
-    xtr = torch.tensor(read_idx(f"{DATA}/train-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
-    ytr = torch.tensor(read_idx(f"{DATA}/train-labels-idx1-ubyte.gz"), dtype=torch.long)
-    if args.holdout:  # the "test" images are the last training images; the test set is not read
-        if not 0 < args.holdout < len(xtr):
-            ap.error(f"--holdout must be between 1 and {len(xtr) - 1}")
-        xte, yte = xtr[-args.holdout:], ytr[-args.holdout:]
-        xtr, ytr = xtr[:-args.holdout], ytr[:-args.holdout]
-    else:
-        xte = torch.tensor(read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz"), dtype=torch.float32).unsqueeze(1) / 255.0
-        yte = torch.tensor(read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
+    try:  # with --holdout the "test" images are the last training images; the test set is not read
+        xtr, ytr, xte, yte = load_split(args.holdout)
+    except ValueError as e:
+        ap.error(str(e))
 
     model = ResNet()
     weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
