@@ -131,6 +131,18 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
   std::vector<PassRequest> requests(E);
   std::vector<PassOutcome> outs(E);
 
+  // The last op that reads each op's output: after it, the tensor is freed.
+  std::vector<size_t> last_read(net_.ops.size(), net_.ops.size());
+  for (size_t i = 0; i < net_.ops.size(); ++i)
+    for (int p : net_.inputs_of(i))
+      if (p != kNetworkInput) last_read[static_cast<size_t>(p)] = i;
+  auto free_inputs_of = [&](size_t i) {
+    for (int p : net_.inputs_of(i))
+      if (p != kNetworkInput && last_read[static_cast<size_t>(p)] == i)
+        for (auto& per_image : out)
+          for (auto& ops : per_image) ops[static_cast<size_t>(p)] = Tensor{};
+  };
+
   size_t layer = 0;
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const Op& op = net_.ops[i];
@@ -147,6 +159,7 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
     if (!is_compute(op.kind)) {
       for (size_t e = 0; e < E; ++e)
         for (size_t b = 0; b < count; ++b) out[e][b][i] = digital(net_, cal_, plan, i, N, [&](int p) -> const Tensor& { return tensor(e, b, p); });
+      free_inputs_of(i);
       continue;
     }
     const int rows = runs_.front().layers[layer].rows, cols = runs_.front().layers[layer].cols;
@@ -222,6 +235,7 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
           }
       }
     }
+    free_inputs_of(i);
     ++layer;
   }
   for (size_t e = 0; e < E; ++e)
