@@ -288,22 +288,21 @@ class LockstepExecutor : public PassExecutor {
 
 class EquivalenceModel : public ::testing::TestWithParam<Point> {};
 
-// Two test images through all four encodings: every pass of every layer, both views.
-TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
-  const Point& point = GetParam();
+// `count` test images of `model` through all four encodings: every pass of every layer, both views.
+PassStats expect_fast_equals_per_cycle(const std::string& model, const Point& point, size_t count) {
   tb::Options o;
   o.lanes = point.lanes;
   o.bits_per_cycle = point.bits_per_cycle;
   o.fields_per_cycle = point.fields_per_cycle;
   o.mem_word_bits = point.mem_word_bits;
   o.validate();
-  const Network net = load_onnx(test::kModel);
-  const Dataset images = load_fashion_mnist(kFashionMnistDir, false, 2);
+  const Network net = load_onnx(model);
+  const Dataset images = load_fashion_mnist(kFashionMnistDir, false, count);
   const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 16);
-  ASSERT_EQ(images.size(), 2u);
+  EXPECT_EQ(images.size(), count);
   const Calibration cal = calibrate(net, train, train.size(), o.stream_bits, o.calibration_percentile);
   std::vector<EncodingRun> runs = o.encoding_runs(net);
-  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs.size(), 4u);
   std::vector<hw::Accelerator*> per_cycle;  // alive to the end of the process
   for (const EncodingRun& r : runs)
     per_cycle.push_back(new hw::Accelerator((r.name + "_per_cycle").c_str(), config_of(point)));
@@ -313,8 +312,19 @@ TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
   for (const std::string& f : exec.failures) ADD_FAILURE() << f;
   EXPECT_GT(exec.passes(), 0u);
   EXPECT_GT(exec.total.busy_cycles, 0u);
+  return exec.total;
+}
+
+// Two test images of the shipped LeNet through all four encodings: every pass of every layer, both views.
+TEST_P(EquivalenceModel, FastEqualsPerCycleOnEveryPass) {
+  const PassStats total = expect_fast_equals_per_cycle(test::kModel, GetParam(), 2);
   // The shipped model has short terms: the decoder does fall behind, so stalls are compared too.
-  EXPECT_GT(exec.total.stall_cycles(), 0u);
+  EXPECT_GT(total.stall_cycles(), 0u);
+}
+
+// The residual model: grouped (depthwise) convolutions run one stream per group, pass by pass.
+TEST(EquivalenceResnet, FastEqualsPerCycleOnEveryPass) {
+  expect_fast_equals_per_cycle(std::string(SLQSIM_SOURCE_DIR) + "/data/resnet_fmnist.onnx", {"P16", 16, 1, 1, 32}, 1);
 }
 
 const Point kModelPoints[] = {
