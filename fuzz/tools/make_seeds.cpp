@@ -249,6 +249,87 @@ void onnx_models() {
     *m.g->add_initializer() = float_tensor("w2", {2, 4}, true);
     put("onnx", "gemm_relu_gemm", m.bytes());
   }
+  {  // A residual block as PyTorch exports it with BatchNormalization kept: BN folds, a depthwise
+     // Conv, Add, Relu + Clip with constant bounds, GlobalAveragePool, a Shape/Gather/Unsqueeze/
+     // Concat reshape target, Gemm, Softmax.
+    Model m({2, 4, 4}, "y");
+    auto* conv = m.node("Conv", {"x", "w1"}, "c");
+    ints(conv, "kernel_shape", {3, 3});
+    ints(conv, "pads", {1, 1, 1, 1});
+    *m.g->add_initializer() = float_tensor("w1", {2, 2, 3, 3}, true);
+    auto positive = [](const std::string& name) {
+      onnx::TensorProto t;
+      t.set_name(name);
+      t.set_data_type(onnx::TensorProto::FLOAT);
+      t.add_dims(2);
+      t.add_float_data(0.5f);
+      t.add_float_data(2.0f);
+      return t;
+    };
+    m.node("BatchNormalization", {"c", "g", "b", "mu", "var"}, "bn");
+    *m.g->add_initializer() = positive("g");
+    *m.g->add_initializer() = float_tensor("b", {2}, true);
+    *m.g->add_initializer() = float_tensor("mu", {2}, true);
+    *m.g->add_initializer() = positive("var");
+    m.node("Relu", {"bn"}, "r");
+    auto* dw = m.node("Conv", {"r", "w2", "b2"}, "d");
+    ints(dw, "kernel_shape", {3, 3});
+    ints(dw, "pads", {1, 1, 1, 1});
+    one_int(dw, "group", 2);
+    *m.g->add_initializer() = float_tensor("w2", {2, 1, 3, 3}, true);
+    *m.g->add_initializer() = float_tensor("b2", {2}, true);
+    m.node("Add", {"d", "r"}, "sum");
+    m.node("Relu", {"sum"}, "r2");
+    m.node("Clip", {"r2", "lo", "hi"}, "c6");
+    auto scalar = [](const std::string& name, float v) {
+      onnx::TensorProto t;
+      t.set_name(name);
+      t.set_data_type(onnx::TensorProto::FLOAT);
+      t.add_float_data(v);
+      return t;
+    };
+    *m.g->add_initializer() = scalar("lo", 0.f);
+    *m.g->add_initializer() = scalar("hi", 6.f);
+    m.node("GlobalAveragePool", {"c6"}, "gap");
+    m.node("Shape", {"gap"}, "shape");
+    auto int64s = [](const std::string& name, std::vector<int64_t> v, bool scalar_dims) {
+      onnx::TensorProto t;
+      t.set_name(name);
+      t.set_data_type(onnx::TensorProto::INT64);
+      if (!scalar_dims) t.add_dims(int64_t(v.size()));
+      for (int64_t x : v) t.add_int64_data(x);
+      return t;
+    };
+    *m.g->add_initializer() = int64s("zero", {0}, true);
+    m.node("Gather", {"shape", "zero"}, "n");
+    *m.g->add_initializer() = int64s("axes", {0}, false);
+    m.node("Unsqueeze", {"n", "axes"}, "n1");
+    *m.g->add_initializer() = int64s("minus1", {-1}, false);
+    one_int(m.node("Concat", {"n1", "minus1"}, "target"), "axis", 0);
+    m.node("Reshape", {"gap", "target"}, "f");
+    auto* gemm = m.node("Gemm", {"f", "w3", "b3"}, "logits");
+    one_int(gemm, "transB", 1);
+    *m.g->add_initializer() = float_tensor("w3", {3, 2}, true);
+    *m.g->add_initializer() = float_tensor("b3", {3}, true);
+    m.node("Softmax", {"logits"}, "y");
+    put("onnx", "residual_bn_depthwise_gap_softmax", m.bytes());
+  }
+  {  // Concat of two branches, a BatchNormalization that follows no Conv (an affine), LeakyRelu,
+     // ReduceMean over H and W, Dropout, MatMul.
+    Model m({2, 3, 3}, "y");
+    m.node("Relu", {"x"}, "a");
+    auto* pool = m.node("MaxPool", {"x"}, "p");
+    ints(pool, "kernel_shape", {1, 1});
+    one_int(m.node("Concat", {"a", "p"}, "cat"), "axis", 1);
+    m.node("LeakyRelu", {"cat"}, "l");
+    auto* mean = m.node("ReduceMean", {"l"}, "mean");
+    ints(mean, "axes", {2, 3});
+    one_int(mean, "keepdims", 0);
+    m.node("Dropout", {"mean"}, "drop");
+    m.node("MatMul", {"drop", "w"}, "y");
+    *m.g->add_initializer() = float_tensor("w", {4, 2}, false);
+    put("onnx", "concat_leaky_reducemean_dropout", m.bytes());
+  }
 }
 
 // ---- YAML ----
