@@ -109,7 +109,8 @@ QuantLayer quantize_rows(const Network& net, size_t op_index, int row0, int row1
   L.image.shape[0] = L.rows;
   L.image.weight_count = static_cast<size_t>(L.rows) * static_cast<size_t>(L.cols);
 
-  // Scale per layer (U = 2^u) or per output channel; linear uses S = max|w| / (2^N - 1).
+  // Scale per layer (U = 2^u), per group of a grouped convolution, or per output channel; linear
+  // uses S = max|w| / (2^N - 1) for the whole layer.
   auto max_abs = [&](size_t from, size_t to) {
     double m = 0;
     for (size_t i = from; i < to; ++i) m = std::max(m, std::fabs(double(op.weight[i])));
@@ -130,17 +131,22 @@ QuantLayer quantize_rows(const Network& net, size_t op_index, int row0, int row1
       noise += (double(w) - q * step) * (double(w) - q * step);
     }
   } else {
-    if (options.per_channel_scale) {
-      for (int r = row0; r < row1; ++r) L.image.scale_exponents.push_back(scale_exponent(max_abs(r * per_row, (r + 1) * per_row)));
-    } else {
-      L.image.scale_exponents.push_back(scale_exponent(max_abs(0, op.weight.size())));
+    // The rows one scale covers: one (per channel), a group's (a grouped convolution's groups are
+    // independent convolutions, each its own stream), or the whole layer.
+    const int rows_total = static_cast<int>(op.weight_shape[0]);
+    const int block = options.per_channel_scale ? 1 : op.group > 1 ? rows_total / op.group : rows_total;
+    const bool one_scale = row1 - row0 <= block && row0 / block == (row1 - 1) / block;
+    for (int r = row0; r < row1; ++r) {
+      const size_t first = static_cast<size_t>(r / block * block) * per_row;
+      L.image.scale_exponents.push_back(scale_exponent(max_abs(first, first + static_cast<size_t>(block) * per_row)));
+      if (one_scale) break;  // the image stores one exponent: per layer
     }
     // The hardware encoder's path: Q1.15 weights through its LogQuant unit (bit for bit its twin,
     // slq_encode_fixed). Linear rounding has no hardware: the software quantizer on w / U.
     const bool by_encoder = p.rounding == Rounding::log;
     const LogQuantConfig encoder = by_encoder ? make_logquant_config(p) : LogQuantConfig{};
     for (int r = row0; r < row1; ++r) {
-      const int u = L.image.scale_exponents[options.per_channel_scale ? r - row0 : 0];
+      const int u = L.image.scale_exponents[one_scale ? 0 : r - row0];
       const double U = std::ldexp(1.0, u);
       L.row_scale.push_back(U);
       for (size_t k = 0; k < per_row; ++k) {
