@@ -225,6 +225,19 @@ class Loader {
     bool is_int = true;
   };
 
+  // A constant's value as an integer (a reshape target, an index, an axis), or an error: a
+  // double out of int64's range would not convert.
+  int64_t to_int(double x, const std::string& pos) const {
+    if (!(std::fabs(x) < 9.0e15) || x != std::trunc(x)) fail(pos, "expected an integer constant, got " + std::to_string(x));
+    return static_cast<int64_t>(x);
+  }
+  // A constant's value as a float bound (beyond float's range: that infinity).
+  static float to_float(double x) {
+    if (x > double(std::numeric_limits<float>::max())) return std::numeric_limits<float>::infinity();
+    if (x < -double(std::numeric_limits<float>::max())) return -std::numeric_limits<float>::infinity();
+    return static_cast<float>(x);
+  }
+
   void count_readers() {
     for (const auto& node : graph_.node())
       for (const std::string& in : node.input())
@@ -302,9 +315,9 @@ class Loader {
       Const g;
       g.dims = idx.dims;
       for (double x : idx.v) {
-        int64_t k = int64_t(x);
+        int64_t k = to_int(x, pos);
         if (k < 0) k += int64_t(c.v.size());
-        if (k < 0 || k >= int64_t(c.v.size())) fail(pos, "index " + std::to_string(int64_t(x)) + " is out of range");
+        if (k < 0 || k >= int64_t(c.v.size())) fail(pos, "index " + std::to_string(to_int(x, pos)) + " is out of range");
         g.v.push_back(c.v[size_t(k)]);
       }
       c = g;
@@ -468,7 +481,7 @@ class Loader {
         if (node.input_size() <= k || node.input(k).empty()) return;
         const Const c = const_value(node, k);
         if (c.v.size() != 1) fail(pos, "Clip bound " + std::to_string(k) + " must be a scalar");
-        b = float(c.v[0]);
+        b = to_float(c.v[0]);
       };
       bound(1, op.clip_min);
       bound(2, op.clip_max);
@@ -498,7 +511,7 @@ class Loader {
       if (type == "ReduceMean") {
         std::vector<int64_t> axes = ints_attr(node, "axes", {});
         if (node.input_size() > 1 && !node.input(1).empty())
-          for (double a : const_value(node, 1).v) axes.push_back(int64_t(a));
+          for (double a : const_value(node, 1).v) axes.push_back(to_int(a, pos));
         for (int64_t& a : axes)
           if (a < 0) a += 4;
         std::sort(axes.begin(), axes.end());
@@ -515,7 +528,7 @@ class Loader {
     } else if (type == "Reshape") {
       const Const target_c = const_value(node, 1);
       std::vector<int64_t> target;
-      for (double x : target_c.v) target.push_back(int64_t(x));
+      for (double x : target_c.v) target.push_back(to_int(x, pos));
       int64_t n = element_count(in.shape, pos);
       bool batch_ok = target.size() == 2 && (target[0] == 0 || target[0] == 1 || target[0] == -1);
       bool rest_ok = target.size() == 2 && (target[1] == n || (target[1] == -1 && target[0] != -1));
@@ -551,12 +564,18 @@ class Loader {
       scale[c] = double(p[0][c]) / std::sqrt(double(p[3][c]) + eps);
       shift[c] = double(p[1][c]) - double(p[2][c]) * scale[c];
     }
+    // Every folded or affine value must be a finite float (a tiny variance could make it too large).
+    auto as_float = [&](double x) {
+      if (!(std::fabs(x) <= double(std::numeric_limits<float>::max())))
+        fail(pos, "its scale and shift make a value beyond float's range (" + std::to_string(x) + ")");
+      return static_cast<float>(x);
+    };
     if (sole_reader(net, in, node.input(0), OpKind::conv) || sole_reader(net, in, node.input(0), OpKind::dense)) {
       Op& prev = net.ops[size_t(in.producer)];
       const size_t per_row = prev.weight.size() / size_t(channels);
       for (size_t c = 0; c < size_t(channels); ++c) {
-        for (size_t k = 0; k < per_row; ++k) prev.weight[c * per_row + k] = float(double(prev.weight[c * per_row + k]) * scale[c]);
-        prev.bias[c] = float(double(prev.bias[c]) * scale[c] + shift[c]);
+        for (size_t k = 0; k < per_row; ++k) prev.weight[c * per_row + k] = as_float(double(prev.weight[c * per_row + k]) * scale[c]);
+        prev.bias[c] = as_float(double(prev.bias[c]) * scale[c] + shift[c]);
       }
       prev.folded = node_name(node);
       alias(node, in);
@@ -564,8 +583,10 @@ class Loader {
     }
     op.kind = OpKind::affine;
     op.out_shape = in.shape;
-    op.scale.assign(scale.begin(), scale.end());
-    op.shift.assign(shift.begin(), shift.end());
+    for (size_t c = 0; c < size_t(channels); ++c) {
+      op.scale.push_back(as_float(scale[c]));
+      op.shift.push_back(as_float(shift[c]));
+    }
     emit(net, node, std::move(op), {in.producer});
   }
 
