@@ -87,8 +87,8 @@ double layer_output_scale(const Network& net, const Calibration& cal, size_t op)
 
 namespace {
 
-// Rows [row0, row1) of compute op `op_index`, with the scale of the whole layer (per layer) or of
-// each row (per channel): the whole layer, or one group of a grouped convolution.
+// Rows [row0, row1) of compute op `op_index` (the whole layer, or one group of a grouped
+// convolution), with the scale of the whole layer, of each group, or of each row (below).
 QuantLayer quantize_rows(const Network& net, size_t op_index, int row0, int row1, const QuantOptions& options) {
   const Op& op = net.ops[op_index];
   const CodeParams& p = options.code;
