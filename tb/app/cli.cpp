@@ -601,8 +601,18 @@ void Progress::draw(Clock::time_point now) {
 
 namespace {
 
+// Worker processes (run --jobs, sweep) that a second Ctrl-C takes down with this one.
+constexpr int kMaxChildren = 1024;
+std::atomic<pid_t> children[kMaxChildren];
+
 extern "C" void on_interrupt(int signal_number) {
-  if (interrupt_counter().fetch_add(1) > 0) _exit(128 + signal_number);
+  if (interrupt_counter().fetch_add(1) > 0) {
+    for (auto& child : children) {
+      const pid_t pid = child.load();
+      if (pid > 0) kill(pid, SIGKILL);  // async-signal-safe
+    }
+    _exit(128 + signal_number);
+  }
   static const char message[] =
       "\nslqsim: interrupted; stopping after the current step (press Ctrl-C again to quit now)\n";
   ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
@@ -610,6 +620,20 @@ extern "C" void on_interrupt(int signal_number) {
 }
 
 }  // namespace
+
+void register_child(pid_t pid) {
+  for (auto& child : children) {
+    pid_t empty = 0;
+    if (child.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void unregister_child(pid_t pid) {
+  for (auto& child : children) {
+    pid_t mine = pid;
+    if (child.compare_exchange_strong(mine, 0)) return;
+  }
+}
 
 void install_interrupt_handler() {
   struct sigaction action {};

@@ -2,6 +2,7 @@
 // the exit-code contract (0 ok, 2 bad input, 1 internal error), atomic report writes,
 // progress with an ETA, and Ctrl-C handling. Conventions are described in docs/cli.md.
 #pragma once
+#include <sys/types.h>
 #include <CLI/CLI.hpp>
 
 #include "models/interrupt.h"
@@ -139,5 +140,9 @@ class Progress {
 // SIGINT/SIGTERM count in models/interrupt.h, which long loops poll with interrupted(); a
 // second signal exits at once with 128 + signal number (130 for Ctrl-C).
 void install_interrupt_handler();
+// A worker process that a second interrupt kills along with this one (the first is passed on to it
+// by its parent, which waits for it to write what it finished).
+void register_child(pid_t pid);
+void unregister_child(pid_t pid);
 
 }  // namespace slq

@@ -101,7 +101,13 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
                                   std::to_string(w.first) + ":" + std::to_string(w.end), "--report-dir", w.dir,
                                   "--jobs", "1", "--log-level", level};
     if (f.reproducible) args.push_back("--reproducible");
-    w.pid = tb::spawn_worker(args, w.dir + "/log.txt", {"SLQSIM_PROGRESS_FILE=" + w.dir + "/progress"});
+    try {
+      w.pid = tb::spawn_worker(args, w.dir + "/log.txt", {"SLQSIM_PROGRESS_FILE=" + w.dir + "/progress"});
+    } catch (...) {
+      for (const Worker& started : workers) kill(started.pid, SIGKILL);
+      throw;
+    }
+    register_child(w.pid);
     workers.push_back(w);
   }
   spdlog::info("started {} worker processes, each calibrating before it simulates", jobs);
@@ -124,6 +130,7 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
       for (Worker& w : workers)
         if (w.pid == pid && w.running) {
           w.running = false;
+          unregister_child(pid);
           w.status = status;
           --left;
           const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;

@@ -91,6 +91,7 @@ Outcome run_points(const tb::SweepPlan& plan, const std::string& out, std::vecto
       fs::remove(dir + "/summary.json");  // a report left by an earlier config never counts
       write_file_atomic(dir + "/config.yaml", plan.points[i].config_yaml);
       running.push_back({spawn_point(exe, dir), i, Clock::now()});
+      register_child(running.back().pid);
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -102,6 +103,7 @@ Outcome run_points(const tb::SweepPlan& plan, const std::string& out, std::vecto
     if (it == running.end()) continue;
     const Running r = *it;
     running.erase(it);
+    unregister_child(r.pid);
     const double seconds = std::chrono::duration<double>(Clock::now() - r.start).count();
     const std::string dir = tb::point_dir(out, r.index);
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && tb::point_finished(out, r.index, plan.points[r.index]);
