@@ -304,3 +304,18 @@ TEST(RunJobs, AFailingWorkerFailsTheRunAndKeepsWhatFinished) {
   EXPECT_NE(s["stopped_because"].get<std::string>().find("killed by signal 9"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "rep/parts/0/state.json"));
 }
+
+// The run configurations in examples/ run as shipped (from the source directory, where their
+// model paths point), each on a few images.
+TEST(RunCommand, ExampleConfigurationsRun) {
+  TempDir dir;
+  for (const char* config : {"default.yaml", "resnet.yaml"}) {
+    const Result r = test::run_command(
+        dir, std::string("cd '") + SLQSIM_SOURCE_DIR + "' && '" + SLQSIM_BINARY + "' run --config examples/" + config +
+                 " --images 16 --jobs 1 --report-dir '" + (dir / config) + "'");
+    ASSERT_EQ(r.exit_code, 0) << config << ": " << r.err;
+    const auto s = summary_of(dir, config);
+    EXPECT_EQ(s["images"], 16) << config;
+    EXPECT_EQ(s["encodings"].size(), 4u) << config;
+  }
+}
