@@ -66,13 +66,16 @@ class ProgressFile {
 // runs. The workers' report directories stay in REPORT_DIR/parts when one fails or is stopped.
 void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
   const tb::Options& o = f.sim;
-  tb::RunSetup setup(o);  // every input checked, and the reports' setup for the merge
+  // The model is read and checked before any worker starts: a model the array cannot take exits 2
+  // at once. The rest of the setup (calibration, quantization) the parent does while the workers
+  // do theirs, for the join.
+  check_mappable(load_onnx(o.model));
   const std::string parts = f.report_dir + "/parts";
   std::error_code ignored;
   fs::remove_all(parts, ignored);
   fs::create_directories(parts);
-  write_file_atomic(parts + "/options.yaml", setup.options.to_yaml());
-  const size_t P = static_cast<size_t>(o.lanes), E = setup.runs.size();
+  write_file_atomic(parts + "/options.yaml", o.to_yaml());
+  const size_t P = static_cast<size_t>(o.lanes), E = o.formats().size();
   const size_t batches = (range.end - range.first + P - 1) / P;
   struct Worker {
     std::string dir;
@@ -111,6 +114,15 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
     workers.push_back(w);
   }
   spdlog::info("started {} worker processes, each calibrating before it simulates", jobs);
+  std::unique_ptr<tb::RunSetup> setup;
+  try {
+    setup = std::make_unique<tb::RunSetup>(o);
+  } catch (...) {  // bad options the model check did not see: the workers stop too
+    for (const Worker& w : workers) kill(w.pid, SIGKILL);
+    for (const Worker& w : workers) waitpid(w.pid, nullptr, 0);
+    fs::remove_all(parts, ignored);
+    throw;
+  }
   bool announced = false;
   Progress progress("run", (range.end - range.first) * E);
   bool stopping = false;
@@ -165,7 +177,7 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
   if (failure.empty() && !interrupted()) {
     std::vector<std::string> dirs;
     for (const Worker& w : workers) dirs.push_back(w.dir);
-    const tb::RunReport report = tb::merge_runs(dirs, setup, f.reproducible);
+    const tb::RunReport report = tb::merge_runs(dirs, *setup, f.reproducible);
     tb::write_reports(report, f.report_dir);
     tb::print_table(report, std::cout);
     fs::remove_all(parts, ignored);
@@ -191,7 +203,7 @@ void run_workers(const RunFlags& f, const tb::ImageRange& range, int jobs) {
     spdlog::warn("images {}..{}: {} [{}]", w.first, w.end - 1, what, w.dir);
   }
   if (!prefix.empty()) {
-    tb::RunReport report = tb::merge_runs(prefix, setup, f.reproducible, true);
+    tb::RunReport report = tb::merge_runs(prefix, *setup, f.reproducible, true);
     report.complete = false;
     report.images_requested = range.end - range.first;
     if (!failure.empty()) report.stopped_because = failure;  // the others were stopped because of it
