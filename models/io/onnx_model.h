@@ -1,6 +1,6 @@
-// Loads a feed-forward ONNX model (as exported by PyTorch) into a slq::Network.
-// Supported: Conv, Gemm, MatMul (+ Add bias, fused), Relu, MaxPool, AveragePool, Flatten and
-// flattening Reshape, connected as a single chain from the graph input to the graph output.
+// Loads an ONNX model as torch.onnx.export writes it (opsets 11-17, eval mode or with
+// BatchNormalization nodes kept) into a slq::Network: a graph of ops in execution order, each
+// reading earlier ops' outputs. The ops and what each becomes: docs/networks.md, "Which networks".
 #pragma once
 #include <string>
 
@@ -9,8 +9,9 @@
 namespace slq {
 
 // Throws InputError(path, "node '<name>'" or "", reason) for anything it cannot simulate:
-// a missing or unparsable file, an unsupported op or attribute, a missing initializer,
-// a shape mismatch or a graph that is not a chain.
+// a missing or unparsable file, an unsupported op (naming the nearest supported one) or
+// attribute, a missing initializer, shapes that do not fit, two data inputs or two outputs, an
+// op that does not lead to the output.
 Network load_onnx(const std::string& path);
 
 }  // namespace slq
