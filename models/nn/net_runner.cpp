@@ -49,7 +49,10 @@ Tensor digital(const Network& net, const Calibration& cal, const ActivationPlan&
   const Tensor& in = input(from[0]);
   Tensor t;
   switch (op.kind) {
-    case OpKind::flatten: return in;
+    case OpKind::flatten:  // a view: requantized below only if the plan stores its real values
+      if (in.quantized) return in;
+      t.r = in.r;
+      break;
     case OpKind::leaky_relu:
       if (in.quantized) return in;  // N-bit activations are not negative
       t.r = in.r;
@@ -155,6 +158,8 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
         const Tensor& t = tensor(e, b, from[0]);
         if ((t.quantized ? t.q.size() : t.r.size()) != in_values)
           throw std::logic_error("run_batch: op '" + op.name + "' expects " + std::to_string(in_values) + " input values");
+        if (is_compute(op.kind) && !t.quantized)  // activation_plan stores what the array reads as N-bit
+          throw std::logic_error("run_batch: op '" + op.name + "' reads real values, not N-bit activations");
       }
     if (!is_compute(op.kind)) {
       for (size_t e = 0; e < E; ++e)

@@ -144,5 +144,86 @@ TEST(NetRunnerGraph, NearlyExactArithmeticFollowsTheFloatLogits) {
   EXPECT_LT(worst, 0.01 * spread);  // and the quantized network follows them closely
 }
 
+// A residual sum read by a dense layer through a flatten: the sum's real values are stored as
+// N-bit activations where the array reads them (the flatten requantizes), and the logits follow
+// the float network's.
+TEST(NetRunnerGraph, ASumReadThroughAFlattenIsRequantized) {
+  Network net;
+  net.path = "sum_flatten";
+  net.input_shape = {1, 28, 28};
+  Op relu;
+  relu.name = "relu";
+  relu.kind = OpKind::relu;
+  relu.in_shape = relu.out_shape = {1, 28, 28};
+  net.ops.push_back(relu);  // 0
+  Op pool;
+  pool.name = "pool";
+  pool.kind = OpKind::maxpool;
+  pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+  pool.in_shape = {1, 28, 28};
+  pool.out_shape = {1, 14, 14};
+  pool.inputs = {0};
+  net.ops.push_back(pool);  // 1
+  Op sum;
+  sum.name = "sum";
+  sum.kind = OpKind::add;
+  sum.in_shape = sum.out_shape = {1, 14, 14};
+  sum.inputs = {1, 1};
+  net.ops.push_back(sum);  // 2: real values, not negative
+  Op flat;
+  flat.name = "flat";
+  flat.kind = OpKind::flatten;
+  flat.in_shape = {1, 14, 14};
+  flat.out_shape = {196};
+  flat.inputs = {2};
+  net.ops.push_back(flat);  // 3: requantized: the dense layer reads it
+  Op fc;
+  fc.name = "fc";
+  fc.kind = OpKind::dense;
+  fc.weight_shape = {3, 196};
+  for (int k = 0; k < 3 * 196; ++k) fc.weight.push_back(float((k * 37) % 23 - 11) / 64.f);
+  fc.bias = {0.1f, -0.1f, 0.f};
+  fc.in_shape = {196};
+  fc.out_shape = {3};
+  fc.inputs = {3};
+  net.ops.push_back(fc);  // 4
+  ASSERT_NO_THROW(check_mappable(net));
+  const ActivationPlan plan = activation_plan(net);
+  EXPECT_FALSE(plan.requantized[2]);
+  EXPECT_TRUE(plan.requantized[3]);
+  const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 32);
+  const Dataset test = load_fashion_mnist(kFashionMnistDir, false, 32);
+  const int N = 12;
+  const Calibration cal = calibrate(net, train, train.size(), N, 100.0);
+  QuantOptions q;
+  q.code.format = Format::linear;
+  q.code.stream_bits = N;
+  q.code.max_words = 1;
+  std::vector<EncodingRun> runs(1);
+  runs[0].name = "linear";
+  runs[0].layers = quantize_network(net, q);
+  ArrayParams array;
+  array.stream_bits = N;
+  array.acc_bits = 32;
+  NetworkRunner runner(net, cal, array, runs, /*keep_dumps=*/true);
+  GoldenExecutor golden(array);
+  for (size_t first = 0; first < test.size(); first += size_t(array.lanes))
+    runner.run_batch(test, first, size_t(array.lanes), golden);
+  const std::vector<int32_t>& acc = runs[0].dumps.at(0);
+  ASSERT_EQ(acc.size(), test.size() * 3);
+  const size_t pixels = size_t(test.rows) * size_t(test.cols);
+  double worst = 0, spread = 0;
+  for (size_t i = 0; i < test.size(); ++i) {
+    const std::vector<float> logits = forward_float(net, image_to_input(test.image(i), pixels));
+    for (size_t k = 0; k < 3; ++k) {
+      const double y = double(acc[i * 3 + k]) * runs[0].layers[0].row_scale[k] * cal.out_scale[3] + double(fc.bias[k]);
+      worst = std::max(worst, std::fabs(y - double(logits[k])));
+      spread = std::max(spread, std::fabs(double(logits[k]) - double(fc.bias[k])));
+    }
+  }
+  EXPECT_GT(spread, 0.1);
+  EXPECT_LT(worst, 0.01 * spread);
+}
+
 }  // namespace
 }  // namespace slq
