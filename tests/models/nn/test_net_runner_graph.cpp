@@ -88,6 +88,54 @@ Network branchy_network() {
   return net;
 }
 
+// Runs `net` (its last op a dense head of 3 outputs) at N = 12, linear, on the golden model over
+// the first `images` test images, calibrated on as many training images at `percentile`, and
+// compares the logits made from the head's accumulators (its input's scale is that of op
+// `head_input_scale_op`) with the float network's, image by image.
+struct LogitFit {
+  Calibration cal;
+  double worst = 0;   // the largest difference of a quantized logit from the float one
+  double spread = 0;  // the largest difference between two float logits
+};
+LogitFit fit_at_n12(const Network& net, size_t images, double percentile, size_t head_input_scale_op) {
+  LogitFit fit;
+  const Dataset train = load_fashion_mnist(kFashionMnistDir, true, images);
+  const Dataset test = load_fashion_mnist(kFashionMnistDir, false, images);
+  const int N = 12;
+  fit.cal = calibrate(net, train, train.size(), N, percentile);
+  QuantOptions q;
+  q.code.format = Format::linear;
+  q.code.stream_bits = N;
+  q.code.max_words = 1;
+  std::vector<EncodingRun> runs(1);
+  runs[0].name = "linear";
+  runs[0].layers = quantize_network(net, q);
+  ArrayParams array;
+  array.stream_bits = N;
+  array.acc_bits = 32;
+  NetworkRunner runner(net, fit.cal, array, runs, /*keep_dumps=*/true);
+  GoldenExecutor golden(array);
+  for (size_t first = 0; first < test.size(); first += size_t(array.lanes))
+    runner.run_batch(test, first, std::min(size_t(array.lanes), test.size() - first), golden);
+  const QuantLayer& head = runs[0].layers.back();
+  const std::vector<int32_t>& acc = runs[0].dumps.back();
+  EXPECT_EQ(acc.size(), test.size() * 3);
+  const Op& fc = net.ops.back();
+  const size_t pixels = size_t(test.rows) * size_t(test.cols);
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < test.size() && acc.size() == test.size() * 3; ++i) {
+    const std::vector<float> logits = forward_float(net, image_to_input(test.image(i), pixels));
+    for (size_t k = 0; k < 3; ++k) {
+      const double y = double(acc[i * 3 + k]) * head.row_scale[k] * fit.cal.out_scale[head_input_scale_op] + double(fc.bias[k]);
+      fit.worst = std::max(fit.worst, std::fabs(y - double(logits[k])));
+      lo = std::min(lo, double(logits[k]));
+      hi = std::max(hi, double(logits[k]));
+    }
+  }
+  fit.spread = hi - lo;
+  return fit;
+}
+
 TEST(NetRunnerGraph, PlanRequantizesWhereTheDocsSay) {
   const Network net = branchy_network();
   EXPECT_NO_THROW(check_mappable(net));
@@ -100,48 +148,15 @@ TEST(NetRunnerGraph, PlanRequantizesWhereTheDocsSay) {
 }
 
 TEST(NetRunnerGraph, NearlyExactArithmeticFollowsTheFloatLogits) {
-  const Network net = branchy_network();
-  const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 64);
-  const Dataset test = load_fashion_mnist(kFashionMnistDir, false, 64);
-  const int N = 12;
-  const Calibration cal = calibrate(net, train, train.size(), N, 99.99);
-  EXPECT_GT(cal.out_scale[1], 0);
-  EXPECT_GT(cal.out_scale[5], 0);
-  EXPECT_GT(cal.out_scale[6], 0);
-  EXPECT_EQ(cal.out_scale[3], 0);  // a LeakyRelu is not requantized
-  EXPECT_EQ(cal.out_scale[4], 0);  // nor a sum that a Relu stores
-  QuantOptions q;
-  q.code.format = Format::linear;
-  q.code.stream_bits = N;
-  q.code.max_words = 1;
-  std::vector<EncodingRun> runs(1);
-  runs[0].name = "linear";
-  runs[0].layers = quantize_network(net, q);
-  ArrayParams array;
-  array.stream_bits = N;
-  array.acc_bits = 32;
-  NetworkRunner runner(net, cal, array, runs, /*keep_dumps=*/true);
-  GoldenExecutor golden(array);
-  for (size_t first = 0; first < test.size(); first += size_t(array.lanes))
-    runner.run_batch(test, first, size_t(array.lanes), golden);
-  ASSERT_EQ(runs[0].predictions.size(), test.size());
-  // The logits from the head's accumulators (its input's scale is the concat's: pooling and the
-  // view keep it) against the float network's, image by image.
-  const QuantLayer& head = runs[0].layers.at(1);
-  const std::vector<int32_t>& acc = runs[0].dumps.at(1);
-  ASSERT_EQ(acc.size(), test.size() * 3);
-  const size_t pixels = size_t(test.rows) * size_t(test.cols);
-  double worst = 0, spread = 0;
-  for (size_t i = 0; i < test.size(); ++i) {
-    const std::vector<float> logits = forward_float(net, image_to_input(test.image(i), pixels));
-    for (size_t k = 0; k < 3; ++k) {
-      const double q = double(acc[i * 3 + k]) * head.row_scale[k] * cal.out_scale[6] + double(net.ops[10].bias[k]);
-      worst = std::max(worst, std::fabs(q - double(logits[k])));
-      spread = std::max(spread, std::fabs(double(logits[k]) - double(logits[0])));
-    }
-  }
-  EXPECT_GT(spread, 0.05);          // the logits differ between outputs and images
-  EXPECT_LT(worst, 0.01 * spread);  // and the quantized network follows them closely
+  // The head's input scale is the concat's (op 6): pooling and the view keep it.
+  const LogitFit fit = fit_at_n12(branchy_network(), 64, 99.99, 6);
+  EXPECT_GT(fit.cal.out_scale[1], 0);
+  EXPECT_GT(fit.cal.out_scale[5], 0);
+  EXPECT_GT(fit.cal.out_scale[6], 0);
+  EXPECT_EQ(fit.cal.out_scale[3], 0);  // a LeakyRelu is not requantized
+  EXPECT_EQ(fit.cal.out_scale[4], 0);  // nor a sum that a Relu stores
+  EXPECT_GT(fit.spread, 0.05);              // the logits differ between outputs and images
+  EXPECT_LT(fit.worst, 0.01 * fit.spread);  // and the quantized network follows them closely
 }
 
 // A residual sum read by a dense layer through a flatten: the sum's real values are stored as
@@ -191,38 +206,9 @@ TEST(NetRunnerGraph, ASumReadThroughAFlattenIsRequantized) {
   const ActivationPlan plan = activation_plan(net);
   EXPECT_FALSE(plan.requantized[2]);
   EXPECT_TRUE(plan.requantized[3]);
-  const Dataset train = load_fashion_mnist(kFashionMnistDir, true, 32);
-  const Dataset test = load_fashion_mnist(kFashionMnistDir, false, 32);
-  const int N = 12;
-  const Calibration cal = calibrate(net, train, train.size(), N, 100.0);
-  QuantOptions q;
-  q.code.format = Format::linear;
-  q.code.stream_bits = N;
-  q.code.max_words = 1;
-  std::vector<EncodingRun> runs(1);
-  runs[0].name = "linear";
-  runs[0].layers = quantize_network(net, q);
-  ArrayParams array;
-  array.stream_bits = N;
-  array.acc_bits = 32;
-  NetworkRunner runner(net, cal, array, runs, /*keep_dumps=*/true);
-  GoldenExecutor golden(array);
-  for (size_t first = 0; first < test.size(); first += size_t(array.lanes))
-    runner.run_batch(test, first, size_t(array.lanes), golden);
-  const std::vector<int32_t>& acc = runs[0].dumps.at(0);
-  ASSERT_EQ(acc.size(), test.size() * 3);
-  const size_t pixels = size_t(test.rows) * size_t(test.cols);
-  double worst = 0, spread = 0;
-  for (size_t i = 0; i < test.size(); ++i) {
-    const std::vector<float> logits = forward_float(net, image_to_input(test.image(i), pixels));
-    for (size_t k = 0; k < 3; ++k) {
-      const double y = double(acc[i * 3 + k]) * runs[0].layers[0].row_scale[k] * cal.out_scale[3] + double(fc.bias[k]);
-      worst = std::max(worst, std::fabs(y - double(logits[k])));
-      spread = std::max(spread, std::fabs(double(logits[k]) - double(fc.bias[k])));
-    }
-  }
-  EXPECT_GT(spread, 0.1);
-  EXPECT_LT(worst, 0.01 * spread);
+  const LogitFit fit = fit_at_n12(net, 32, 100.0, 3);  // the flatten's scale
+  EXPECT_GT(fit.spread, 0.1);
+  EXPECT_LT(fit.worst, 0.01 * fit.spread);
 }
 
 }  // namespace
