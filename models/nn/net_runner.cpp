@@ -10,7 +10,11 @@ namespace slq {
 
 NetworkRunner::NetworkRunner(const Network& net, const Calibration& cal, const ArrayParams& array,
                              std::vector<EncodingRun>& runs, bool keep_dumps)
-    : net_(net), cal_(cal), array_(array), runs_(runs), keep_dumps_(keep_dumps) {
+    : net_(net), cal_(cal), array_(array), runs_(runs), keep_dumps_(keep_dumps), plan_(activation_plan(net)),
+      last_read_(net.ops.size(), net.ops.size()) {
+  for (size_t i = 0; i < net_.ops.size(); ++i)
+    for (int p : net_.inputs_of(i))
+      if (p != kNetworkInput) last_read_[static_cast<size_t>(p)] = i;
   for (EncodingRun& r : runs_) {
     r.layer_stats.assign(r.layers.size(), PassStats{});
     r.layer_macs.assign(r.layers.size(), 0);
@@ -118,7 +122,7 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
                             " of a data set of " + std::to_string(data.size()));
   if (count > static_cast<size_t>(P))
     throw std::out_of_range("run_batch: " + std::to_string(count) + " images for " + std::to_string(P) + " lanes");
-  const ActivationPlan plan = activation_plan(net_);
+  const ActivationPlan& plan = plan_;
   // out[encoding][image][op]: every op's output; the network input is its own tensor.
   std::vector<std::vector<Tensor>> inputs(E, std::vector<Tensor>(count));
   std::vector<std::vector<std::vector<Tensor>>> out(E, std::vector<std::vector<Tensor>>(count, std::vector<Tensor>(net_.ops.size())));
@@ -134,14 +138,9 @@ void NetworkRunner::run_batch(const Dataset& data, size_t first, size_t count, P
   std::vector<PassRequest> requests(E);
   std::vector<PassOutcome> outs(E);
 
-  // The last op that reads each op's output: after it, the tensor is freed.
-  std::vector<size_t> last_read(net_.ops.size(), net_.ops.size());
-  for (size_t i = 0; i < net_.ops.size(); ++i)
-    for (int p : net_.inputs_of(i))
-      if (p != kNetworkInput) last_read[static_cast<size_t>(p)] = i;
   auto free_inputs_of = [&](size_t i) {
     for (int p : net_.inputs_of(i))
-      if (p != kNetworkInput && last_read[static_cast<size_t>(p)] == i)
+      if (p != kNetworkInput && last_read_[static_cast<size_t>(p)] == i)
         for (auto& per_image : out)
           for (auto& ops : per_image) ops[static_cast<size_t>(p)] = Tensor{};
   };

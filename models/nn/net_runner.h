@@ -53,6 +53,10 @@ class NetworkRunner {
   ArrayParams array_;
   std::vector<EncodingRun>& runs_;
   bool keep_dumps_;
+  // What the graph decides once, not per batch: where N-bit activations are stored, and the last
+  // op that reads each op's output (after it the tensor is freed).
+  ActivationPlan plan_;
+  std::vector<size_t> last_read_;
 };
 
 }  // namespace slq
