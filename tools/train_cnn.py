@@ -27,13 +27,12 @@ Run: /usr/bin/python3 tools/train_cnn.py [--epochs 30] [--seed 1] [--holdout N]
 """
 import argparse
 import os
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from train_lenet import export_model, load_split
+from train_lenet import export_model, load_split, predict, train_epochs
 
 
 def cnn():
@@ -44,12 +43,6 @@ def cnn():
         nn.Flatten(),
         nn.Linear(16 * 3 * 3, 64), nn.ReLU(),
         nn.Linear(64, 10))
-
-
-def predict(model, x, batch=1000):
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
 
 
 def main():
@@ -73,29 +66,7 @@ def main():
     model = cnn()
     weights = sum(m.weight.numel() for m in model if isinstance(m, (nn.Conv2d, nn.Linear)))
     print(f"{weights} weights, {sum(p.numel() for p in model.parameters())} parameters with the biases", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(args.seed)
-    start = time.monotonic()
-    for epoch in range(args.epochs):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, len(xtr), 128):
-            idx = perm[i:i + 128]
-            opt.zero_grad()
-            logits = model(xtr[idx])
-            loss = loss_fn(logits, ytr[idx])
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == ytr[idx]).sum())
-        sched.step()
-        print(f"epoch {epoch + 1}/{args.epochs} train loss {loss_sum / len(xtr):.4f} "
-              f"train top-1 {correct / len(xtr):.4f} ({time.monotonic() - start:.0f} s)", flush=True)
-
-    train_seconds = time.monotonic() - start
+    train_seconds = train_epochs(model, xtr, ytr, epochs=args.epochs, seed=args.seed, lr=2e-3, batch=128)
     pred = predict(model, xte).numpy()
     acc = float((pred == yte.numpy()).mean())
     if args.holdout:

@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import struct
+import time
 
 import numpy as np
 import torch
@@ -33,9 +34,10 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def export_model(model, out, pred, acc, epochs, seed, architecture):
+def export_model(model, out, pred, acc, epochs, seed, architecture, extra=None):
     """Writes the model as ONNX (opset 13, batch dimension dynamic) to `out`, and next to it
-    <stem>.predictions.txt (PyTorch's top-1 per test image) and <stem>.json (the sidecar).
+    <stem>.predictions.txt (PyTorch's top-1 per test image) and <stem>.json (the sidecar, with the
+    entries of `extra` added).
     Shared by train_lenet.py and train_cnn.py; returns the absolute path written."""
     out = os.path.abspath(out)
     stem = out[:-len(".onnx")]
@@ -47,9 +49,48 @@ def export_model(model, out, pred, acc, epochs, seed, architecture):
     with open(stem + ".json", "w") as f:
         json.dump({"float_accuracy_top1": acc, "test_images": int(len(pred)), "epochs": epochs,
                    "seed": seed, "torch": torch.__version__, "architecture": architecture,
-                   "input": "pixels / 255, no normalisation"}, f, indent=2)
+                   "input": "pixels / 255, no normalisation", **(extra or {})}, f, indent=2)
         f.write("\n")
     return out
+
+def train_epochs(model, xtr, ytr, *, epochs, seed, lr, batch, augment=None, weight_decay=0.0):
+    """The training loop of train_cnn.py and train_resnet.py: Adam (AdamW when weight_decay > 0)
+    at learning rate lr, a cosine schedule over the epochs, shuffled batches from a generator seeded
+    with seed, augment(x, generator) applied to each batch if given. Prints loss and top-1 on the
+    training batches after each epoch; returns the seconds taken."""
+    if weight_decay:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(seed)
+    start = time.monotonic()
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(len(xtr), generator=gen)
+        loss_sum, correct = 0.0, 0
+        for i in range(0, len(xtr), batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            logits = model(augment(xtr[idx], gen) if augment else xtr[idx])
+            loss = loss_fn(logits, ytr[idx])
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == ytr[idx]).sum())
+        sched.step()
+        print(f"epoch {epoch + 1}/{epochs} train loss {loss_sum / len(xtr):.4f} "
+              f"train top-1 {correct / len(xtr):.4f} ({time.monotonic() - start:.0f} s)", flush=True)
+    return time.monotonic() - start
+
+
+def predict(model, x, batch=1000):
+    """Top-1 class per image, in eval mode."""
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+
 
 def load_split(holdout=0):
     """The training images and labels, and the ones to evaluate on: the 10,000 test images, or with

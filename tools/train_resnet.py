@@ -35,15 +35,15 @@ Writes, next to --out (default data/resnet_fmnist.onnx):
 Run: /usr/bin/python3 tools/train_resnet.py [--epochs 15] [--seed 1] [--holdout N]
 """
 import argparse
+import functools
 import os
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from train_lenet import export_model, load_split
+from train_lenet import export_model, load_split, predict, train_epochs
 
 ARCHITECTURE = ("conv3x3(1->32) bn relu maxpool2 | dwsep residual block 32ch: dw3x3 bn relu6 pw1x1 bn relu6 "
                 "dw3x3 bn relu6 pw1x1 bn +x relu | strided block 32->64: conv3x3 s2 bn relu conv3x3 bn "
@@ -103,16 +103,33 @@ class ResNet(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
-def predict(model, x, batch=1000):
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
-
-
-def augment(x, gen):
-    """Random horizontal flips, per image."""
-    flip = torch.rand(len(x), generator=gen) < 0.5
-    return torch.where(flip[:, None, None, None], x.flip(3), x)
+def augment(x, gen, shift=0, erase=False):
+    """Random horizontal flips, per image. With shift = s, each image also moves by up to s pixels
+    in each direction (zero fill); with erase, half the images get a random rectangle of 4 to 14
+    pixels a side set to zero (random erasing)."""
+    n = len(x)
+    flip = torch.rand(n, generator=gen) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    if shift:
+        padded = F.pad(x, (shift, shift, shift, shift))
+        offsets = torch.randint(0, 2 * shift + 1, (n, 2), generator=gen)
+        moved = torch.empty_like(x)
+        for dy in range(2 * shift + 1):
+            for dx in range(2 * shift + 1):
+                sel = (offsets[:, 0] == dy) & (offsets[:, 1] == dx)
+                moved[sel] = padded[sel, :, dy:dy + 28, dx:dx + 28]
+        x = moved
+    if erase:
+        hw = torch.randint(4, 15, (n, 2), generator=gen)
+        y0 = (torch.rand(n, generator=gen) * (29 - hw[:, 0])).long()
+        x0 = (torch.rand(n, generator=gen) * (29 - hw[:, 1])).long()
+        on = torch.rand(n, generator=gen) < 0.5
+        r = torch.arange(28)
+        rows = (r[None, :] >= y0[:, None]) & (r[None, :] < (y0 + hw[:, 0])[:, None])
+        cols = (r[None, :] >= x0[:, None]) & (r[None, :] < (x0 + hw[:, 1])[:, None])
+        mask = rows[:, :, None] & cols[:, None, :] & on[:, None, None]
+        x = x.masked_fill(mask[:, None], 0.0)
+    return x
 
 
 def main():
@@ -121,11 +138,16 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--holdout", type=int, default=0,
                     help="train on all but the last N training images, report top-1 on those N, write nothing")
+    ap.add_argument("--weight-decay", type=float, default=0.0,
+                    help="decoupled weight decay (AdamW); 0 is plain Adam")
+    ap.add_argument("--shift", type=int, default=0, help="random shifts of up to N pixels")
+    ap.add_argument("--erase", action="store_true", help="random erasing of a rectangle in half the images")
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "data", "resnet_fmnist.onnx"))
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
 
     try:  # with --holdout the "test" images are the last training images; the test set is not read
@@ -136,36 +158,18 @@ def main():
     model = ResNet()
     weights = sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
     print(f"{weights} weights, {sum(p.numel() for p in model.parameters())} parameters", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
-    loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(args.seed)
-    start = time.monotonic()
-    for epoch in range(args.epochs):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, len(xtr), 256):
-            idx = perm[i:i + 256]
-            opt.zero_grad()
-            logits = model(augment(xtr[idx], gen))
-            loss = loss_fn(logits, ytr[idx])
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == ytr[idx]).sum())
-        sched.step()
-        print(f"epoch {epoch + 1}/{args.epochs} train loss {loss_sum / len(xtr):.4f} "
-              f"train top-1 {correct / len(xtr):.4f} ({time.monotonic() - start:.0f} s)", flush=True)
-
-    train_seconds = time.monotonic() - start
+    train_seconds = train_epochs(model, xtr, ytr, epochs=args.epochs, seed=args.seed, lr=3e-3, batch=256,
+                                 augment=functools.partial(augment, shift=args.shift, erase=args.erase),
+                                 weight_decay=args.weight_decay)
     pred = predict(model, xte).numpy()
     acc = float((pred == yte.numpy()).mean())
     if args.holdout:
         print(f"holdout: top-1 {acc:.4f} on the last {len(xte)} training images; nothing written, "
               f"training took {train_seconds:.0f} s")
         return
-    out = export_model(model, args.out, pred, acc, args.epochs, args.seed, ARCHITECTURE)
+    out = export_model(model, args.out, pred, acc, args.epochs, args.seed, ARCHITECTURE,
+                       extra={"shift": args.shift, "erase": args.erase, "weight_decay": args.weight_decay,
+                              "threads": args.threads, "training_images": len(xtr)})
     bn_out = out[:-len(".onnx")] + "_bn.onnx"
     model.eval()
     torch.onnx.export(model, torch.zeros(1, 1, 28, 28), bn_out, opset_version=11,
