@@ -15,15 +15,16 @@ depthwise-separable block with ReLU6, global average pooling and a flattening vi
   head     global average pool  view(batch, -1)  fc(64->10)
 
 Uses Debian's python3-torch and the IDX files of Debian's dataset-fashion-mnist. Inputs are raw
-pixels / 255 (no normalisation), as for the other shipped models (docs/networks.md). Seed,
-epochs (15), batch size (256), learning rate (3e-3), schedule and augmentation (horizontal flips
-of the training images) are fixed; the test set is evaluated once, after the last epoch. A first,
-narrower version (24 and 40 channels, 12 epochs, flips and random shifts of 2 pixels) reached
-89.73 % on the test images, short of the 92 % this model is for; this version is wider and
-drops the shifts, its first underfitting sign (train top-1 90.3 % with them), and was trained
-once (docs/networks.md, "The shipped models").
---holdout N trains on the first 60,000 - N
+pixels / 255 (no normalisation), as for the other shipped models (docs/networks.md). The recipe
+is fixed by the defaults: seed 1, 30 epochs, batch 256, Adam at 3e-3 with a cosine schedule,
+random horizontal flips and random shifts of up to 2 pixels per image, one thread, deterministic
+algorithms. The test set is evaluated once, after the last epoch.
+
+The recipe was chosen on training images only: --holdout N trains on the first 60,000 - N
 training images and reports top-1 on the last N, writing nothing and never reading the test set.
+With N = 10,000, 30 epochs each: flips 91.92 %, flips and weight decay 0.05 (--weight-decay)
+91.98 %, flips and shifts 92.60 %, flips, shifts and random erasing (--erase) 91.98 %. The best
+was then trained once on all 60,000 (docs/networks.md, "The shipped models", has the history).
 
 Writes, next to --out (default data/resnet_fmnist.onnx):
   resnet_fmnist.onnx              eval-mode export (opset 13, batch dimension dynamic): the
@@ -31,8 +32,9 @@ Writes, next to --out (default data/resnet_fmnist.onnx):
   resnet_fmnist_bn.onnx           the same weights exported with training=TrainingMode.PRESERVE
                                   (opset 11, batch fixed at 1): BatchNormalization nodes stay
   resnet_fmnist.predictions.txt   PyTorch's top-1 prediction for each of the 10,000 test images
-  resnet_fmnist.json              float accuracy, epochs, seed, architecture
-Run: /usr/bin/python3 tools/train_resnet.py [--epochs 15] [--seed 1] [--holdout N]
+  resnet_fmnist.json              float accuracy, the recipe, architecture
+Run: /usr/bin/python3 tools/train_resnet.py [--holdout N] [--epochs 30] [--shift 2] [--erase]
+     [--weight-decay W] [--seed 1] [--threads 1]   (about 40 minutes on one core)
 """
 import argparse
 import functools
@@ -134,15 +136,15 @@ def augment(x, gen, shift=0, erase=False):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--holdout", type=int, default=0,
                     help="train on all but the last N training images, report top-1 on those N, write nothing")
     ap.add_argument("--weight-decay", type=float, default=0.0,
                     help="decoupled weight decay (AdamW); 0 is plain Adam")
-    ap.add_argument("--shift", type=int, default=0, help="random shifts of up to N pixels")
+    ap.add_argument("--shift", type=int, default=2, help="random shifts of up to N pixels (0: none)")
     ap.add_argument("--erase", action="store_true", help="random erasing of a rectangle in half the images")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "data", "resnet_fmnist.onnx"))
     args = ap.parse_args()
     torch.manual_seed(args.seed)

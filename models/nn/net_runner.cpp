@@ -42,6 +42,22 @@ struct Tensor {
     for (size_t k = 0; k < q.size(); ++k) v[k] = double(q[k]) * scale;
     return v;
   }
+  // acc[k] += this tensor's real value k, without a copy of it (same values as real()).
+  void add_to(std::vector<double>& acc) const {
+    if ((quantized ? q.size() : r.size()) != acc.size()) throw std::logic_error("Tensor::add_to: sizes differ");
+    if (quantized)
+      for (size_t k = 0; k < q.size(); ++k) acc[k] += double(q[k]) * scale;
+    else
+      for (size_t k = 0; k < r.size(); ++k) acc[k] += r[k];
+  }
+  // Appends this tensor's real values to v.
+  void append_to(std::vector<double>& v) const {
+    if (!quantized) {
+      v.insert(v.end(), r.begin(), r.end());
+      return;
+    }
+    for (uint32_t x : q) v.push_back(double(x) * scale);
+  }
 };
 
 // A digital op on one image: integer pooling on N-bit activations, everything else on real
@@ -86,16 +102,10 @@ Tensor digital(const Network& net, const Calibration& cal, const ActivationPlan&
     }
     case OpKind::add:
       t.r = in.real();
-      for (size_t k = 1; k < from.size(); ++k) {
-        const std::vector<double> other = input(from[k]).real();
-        for (size_t j = 0; j < t.r.size(); ++j) t.r[j] += other[j];
-      }
+      for (size_t k = 1; k < from.size(); ++k) input(from[k]).add_to(t.r);
       break;
     case OpKind::concat:
-      for (int p : from) {
-        const std::vector<double> part = input(p).real();
-        t.r.insert(t.r.end(), part.begin(), part.end());
-      }
+      for (int p : from) input(p).append_to(t.r);
       break;
     case OpKind::conv:
     case OpKind::dense: throw std::logic_error("digital: op '" + op.name + "' runs on the array");
