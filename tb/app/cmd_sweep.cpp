@@ -178,8 +178,8 @@ std::string run_sbatch(const std::string& args) {
   while (fgets(buffer, sizeof buffer, pipe)) output += buffer;
   const int status = pclose(pipe);
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
-  if (status != 0 || output.empty() || output.find_first_not_of("0123456789;") != std::string::npos &&
-                                           output.find_first_of("0123456789") != 0)
+  if (status != 0 || output.empty() ||
+      (output.find_first_not_of("0123456789;") != std::string::npos && output.find_first_of("0123456789") != 0))
     throw InputError("--submit", "", "sbatch failed: " + (output.empty() ? std::string("no output") : output));
   return output.substr(0, output.find(';'));
 }

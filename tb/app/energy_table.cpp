@@ -22,7 +22,7 @@ namespace {
 std::string digest_of(const std::string& bytes) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  char text[24];
+  char text[32];  // "fnv1a64:", 16 hex digits, NUL
   std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
   return text;
 }

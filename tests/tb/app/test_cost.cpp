@@ -94,7 +94,10 @@ TEST(Cost, SramReadEnergyGrowsWithTheMemory) {
   EXPECT_DOUBLE_EQ(sram_read_pj(read, 32768, 64), 20.0);
   EXPECT_NEAR(sram_read_pj(read, 16384, 64), std::sqrt(10.0 * 20.0), 1e-9);  // log-log halfway
   EXPECT_DOUBLE_EQ(sram_read_pj(read, 1 << 30, 32), 50.0);                    // clamped, 32 of 64 bits
-  EXPECT_FALSE(t.digest.empty());
+  // "fnv1a64:" and all 16 hex digits of the hash (a 24-byte buffer once cut off the last one).
+  EXPECT_EQ(t.digest.size(), 8u + 16u);
+  EXPECT_EQ(t.digest.rfind("fnv1a64:", 0), 0u);
+  EXPECT_EQ(t.digest.find_first_not_of("0123456789abcdef", 8), std::string::npos);
 }
 
 // Every energy 0 but memory.read = 1 pJ: the memory's energy per image is the memory reads per
