@@ -38,7 +38,7 @@ def export_model(model, out, pred, acc, epochs, seed, architecture, extra=None):
     """Writes the model as ONNX (opset 13, batch dimension dynamic) to `out`, and next to it
     <stem>.predictions.txt (PyTorch's top-1 per test image) and <stem>.json (the sidecar, with the
     entries of `extra` added).
-    Shared by train_lenet.py and train_cnn.py; returns the absolute path written."""
+    Shared by the three training scripts; returns the absolute path written."""
     out = os.path.abspath(out)
     stem = out[:-len(".onnx")]
     torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
@@ -52,6 +52,7 @@ def export_model(model, out, pred, acc, epochs, seed, architecture, extra=None):
                    "input": "pixels / 255, no normalisation", **(extra or {})}, f, indent=2)
         f.write("\n")
     return out
+
 
 def train_epochs(model, xtr, ytr, *, epochs, seed, lr, batch, augment=None, weight_decay=0.0):
     """The training loop of train_cnn.py and train_resnet.py: Adam (AdamW when weight_decay > 0)

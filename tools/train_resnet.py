@@ -34,7 +34,7 @@ Writes, next to --out (default data/resnet_fmnist.onnx):
   resnet_fmnist.predictions.txt   PyTorch's top-1 prediction for each of the 10,000 test images
   resnet_fmnist.json              float accuracy, the recipe, architecture
 Run: /usr/bin/python3 tools/train_resnet.py [--holdout N] [--epochs 30] [--shift 2] [--erase]
-     [--weight-decay W] [--seed 1] [--threads 1]   (about 40 minutes on one core)
+     [--weight-decay W] [--seed 1] [--threads 1]   (about 36 minutes on one core)
 """
 import argparse
 import functools
