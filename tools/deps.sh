@@ -7,7 +7,7 @@ SLQSIM_PACKAGES=(cmake ninja-build g++ pkg-config libsystemc-dev libgtest-dev li
 # libFuzzer and its sanitizer runtimes, and llvm-symbolizer for the reports' stack traces. GCC's
 # ASan/UBSan runtimes (tools/ci_sanitize.sh) come with g++. Not needed by run.sh or test.sh.
 SLQSIM_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
-# What the training scripts need (tools/train_lenet.py, tools/train_cnn.py, run with /usr/bin/python3):
+# What the training scripts need (tools/train_lenet.py, train_cnn.py, train_resnet.py; run with /usr/bin/python3):
 # Debian's PyTorch. Only for retraining the shipped models; not installed by run.sh or test.sh.
 SLQSIM_TRAIN_PACKAGES=(python3-torch)
 # slqsim_install_deps [EXTRA_PACKAGE...]: SLQSIM_PACKAGES and the extra ones.
