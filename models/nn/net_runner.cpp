@@ -37,12 +37,11 @@ struct Tensor {
   double scale = 0;
   std::vector<double> r;
   std::vector<double> real() const {
-    if (!quantized) return r;
-    std::vector<double> v(q.size());
-    for (size_t k = 0; k < q.size(); ++k) v[k] = double(q[k]) * scale;
+    std::vector<double> v;
+    append_to(v);
     return v;
   }
-  // acc[k] += this tensor's real value k, without a copy of it (same values as real()).
+  // acc[k] += this tensor's real value k, without a copy of it (the values append_to gives).
   void add_to(std::vector<double>& acc) const {
     if ((quantized ? q.size() : r.size()) != acc.size()) throw std::logic_error("Tensor::add_to: sizes differ");
     if (quantized)
@@ -50,12 +49,13 @@ struct Tensor {
     else
       for (size_t k = 0; k < r.size(); ++k) acc[k] += r[k];
   }
-  // Appends this tensor's real values to v.
+  // Appends this tensor's real values (N-bit activations times their scale) to v.
   void append_to(std::vector<double>& v) const {
     if (!quantized) {
       v.insert(v.end(), r.begin(), r.end());
       return;
     }
+    v.reserve(v.size() + q.size());
     for (uint32_t x : q) v.push_back(double(x) * scale);
   }
 };
